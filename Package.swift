@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// A C library reached through pkg-config: one `.systemLibrary` shim target per library.
+func shim(_ name: String, pkgConfig: String, apt: String) -> Target {
+    .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "harness",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "harness", targets: ["harness"]),
+        .executable(name: "treectl", targets: ["treectl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Layer 1: C shims, nothing but module maps and static inline wrappers.
+        shim("CLibOSTree", pkgConfig: "ostree-1", apt: "libostree-dev"),
+        shim("CLibDNF", pkgConfig: "libdnf", apt: "libdnf-dev"),
+        shim("CLibRepo", pkgConfig: "librepo", apt: "librepo-dev"),
+        shim("CLibSolv", pkgConfig: "libsolvext", apt: "libsolvext-dev"),
+        shim("CLibRPM", pkgConfig: "rpm", apt: "librpm-dev"),
+        shim("CLibArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
+
+        // Layer 2: one Swift wrapper per C library.
+        .target(name: "OSTree", dependencies: ["CLibOSTree", "ToolSupport"]),
+        .target(name: "RPM", dependencies: ["CLibRPM", "ToolSupport"]),
+        .target(name: "Archive", dependencies: ["CLibArchive", "ToolSupport"]),
+        .target(name: "Solver", dependencies: ["CLibDNF", "CLibSolv", "RPM", "ToolSupport"]),
+        .target(name: "RepoFetch", dependencies: ["CLibRepo", "ToolSupport"]),
+
+        // Shared plumbing: errors, progress on stderr, running programs.
+        .target(name: "ToolSupport", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
+        // Layer 3: the core.
+        .target(name: "Treefile", dependencies: ["Yams", "ToolSupport"]),
+        .target(name: "TreeAssembly", dependencies: ["OSTree", "RPM", "Archive", "ToolSupport"]),
+        .target(name: "Compose", dependencies: [
+            "Treefile", "TreeAssembly", "Solver", "RepoFetch", "OSTree", "RPM", "Archive", "ToolSupport",
+        ]),
+
+        // Layer 6: command-line front ends.
+        .executableTarget(name: "harness", dependencies: [
+            "Compose", "Treefile", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "treectl", dependencies: [
+            "TreeAssembly", "OSTree", "ToolSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "TestSupport", dependencies: ["ToolSupport"], path: "Tests/TestSupport"),
+        .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,13 @@
+#include <libdnf/dnf-sack.h>
+#include <libdnf/hy-repo.h>
+#include <libdnf/hy-goal.h>
+#include <libdnf/hy-query.h>
+#include <libdnf/hy-package.h>
+#include <libdnf/hy-packageset.h>
+#include <libdnf/hy-selector.h>
+#include <libdnf/dnf-package.h>
+#include <libdnf/dnf-reldep.h>
+#include <libdnf/dnf-reldep-list.h>
+#include <libdnf/dnf-goal.h>
+#include <libdnf/hy-subject.h>
+#include <libdnf/hy-util.h>

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Where a compose reads and writes, and how.
+public struct ComposeOptions: Sendable {
+    /// The OSTree repository that receives the commit (created as `archive` if missing).
+    public var repository: String
+    /// Package cache, downloaded metadata and scratch space (one filesystem, for hard links).
+    public var cacheDirectory: String
+    /// Commit even when the inputs did not change.
+    public var forceNoCache = false
+    /// Resolve and print the package set, then stop.
+    public var dryRun = false
+    /// `--var K=V` values for the treefile.
+    public var variables: [String: String] = [:]
+    /// The compose architecture (`x86_64`).
+    public var basearch = "x86_64"
+
+    public init(repository: String, cacheDirectory: String) {
+        self.repository = repository
+        self.cacheDirectory = cacheDirectory
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import OSTree
+import RPM
+import RepoFetch
+import Solver
+import ToolSupport
+import TreeAssembly
+import Treefile
+
+/// `harness compose tree`: a treefile and RPM repositories in, one OSTree commit out.
+///
+/// The target repository is written only at the very end, in one transaction: a compose that
+/// fails at any step moves no ref and leaves the repository valid.
+public struct Composer {
+    public let options: ComposeOptions
+
+    public init(options: ComposeOptions) { self.options = options }
+
+    /// Metadata keys of a composed commit.
+    public enum Key {
+        public static let inputHash = "rpmostree.inputhash"
+        public static let version = "version"
+        public static let packages = "harness.packages"
+    }
+
+    /// Runs the compose of `treefilePath`.
+    public func compose(treefilePath: String) throws -> ComposeResult {
+        let treefile = try TreefileLoader(basearch: options.basearch, variables: options.variables).load(treefilePath)
+        guard let ref = treefile.ref, !ref.isEmpty else {
+            throw ComposeError("\(treefilePath): key 'ref' is required")
+        }
+        if !treefile.unimplementedKeys.isEmpty {
+            Console.warning("\(treefilePath): keys not implemented yet, ignored: \(treefile.unimplementedKeys.joined(separator: ", "))")
+        }
+        let target = try OSTreeRepository.openOrCreate(at: options.repository, mode: .archive)
+        let cache = try PackageCache(path: options.cacheDirectory + "/pkgcache-repo")
+        let scratchParent = options.cacheDirectory + "/tmp"
+        try FileManager.default.createDirectory(atPath: scratchParent, withIntermediateDirectories: true)
+        let scratch = try TemporaryDirectory(prefix: "compose-", in: scratchParent)
+        let root = scratch.path + "/root"
+        let assembler = TreeAssembler(cache: cache)
+
+        // The base: checked out first, so that the solver sees what it already holds.
+        var baseIdentity: String?
+        var databaseExists = false
+        switch treefile.base {
+        case .archive(let path):
+            let commit = try cache.importBaseArchive(at: path)
+            baseIdentity = "archive:" + (try cache.repository.commit(commit).metadata["harness.base.archive-sha256"]?.stringValue ?? commit)
+            try assembler.checkoutBase(commit, into: root)
+        case .ostreeRef(let baseRef):
+            guard let commit = try target.resolve(baseRef) else {
+                throw ComposeError("\(treefilePath): base: ref '\(baseRef)' not found in \(options.repository)")
+            }
+            try cache.repository.pullLocal(from: target, commits: [commit])
+            baseIdentity = "commit:" + commit
+            try assembler.checkoutBase(commit, into: root)
+        case nil:
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        }
+        if treefile.base != nil {
+            databaseExists = FileManager.default.fileExists(atPath: root + RPMDatabase.pathInTree + "/rpmdb.sqlite")
+            if !databaseExists {
+                let header = try BaseDescription.header(forTreeAt: root, arch: options.basearch)
+                try assembler.writeDatabase([header], root: root, append: false)
+                databaseExists = true
+            }
+        }
+
+        // Depsolve against the treefile's repositories.
+        let solver = try PackageSolver(arch: options.basearch, cacheDirectory: options.cacheDirectory + "/solv",
+                                       installRoot: root)
+        if databaseExists { try solver.loadInstalled() }
+        let repositories = try loadRepositories(treefile, into: solver)
+        let resolved: [ResolvedPackage]
+        do {
+            resolved = try solver.resolve(install: treefile.packages, exclude: treefile.excludePackages,
+                                          weakDependencies: treefile.recommends ?? true)
+        } catch let error as SolverError {
+            throw ComposeError("\(treefilePath): \(error)")
+        }
+        Console.progress("Resolved \(resolved.count) packages")
+
+        var externalFiles: [String: String] = [:]
+        for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
+        let inputHash = InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
+                                  base: baseIdentity, packages: resolved).value
+        let nevras = resolved.map(\.nevra).sorted()
+
+        if options.dryRun {
+            for nevra in nevras { print(nevra) }
+            return ComposeResult(ref: ref, commit: try target.resolve(ref) ?? "", version: nil,
+                                 inputhash: inputHash, packages: nevras, changed: false)
+        }
+        let previous = try target.resolve(ref)
+        let previousInfo = try previous.map { try target.commit($0) }
+        if let previous, let previousInfo, !options.forceNoCache,
+           previousInfo.metadata[Key.inputHash]?.stringValue == inputHash {
+            Console.progress("No apparent changes since previous commit; use --force-nocache to override")
+            return ComposeResult(ref: ref, commit: previous, version: previousInfo.metadata[Key.version]?.stringValue,
+                                 inputhash: inputHash, packages: nevras, changed: false)
+        }
+
+        // Packages: from the cache where the same file was imported before, else fetched.
+        let packages = try PackageFetcher(cache: cache, cacheDirectory: options.cacheDirectory, repositories: repositories)
+            .cachedPackages(for: resolved)
+
+        try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
+        try assembler.runScriptlets(packages, in: root)
+        try assembler.writeDatabase(packages.map(\.header), root: root, append: true)
+        try ComposePostprocess(treefile: treefile, root: root).apply()
+        try TreeLayout(root: root).apply()
+
+        // Commit: written into the cache repository, where the hard-linked files already are,
+        // then copied into the target with the ref moved in one transaction.
+        let version = treefile.automaticVersionPrefix.map {
+            AutomaticVersion.next(prefix: $0, suffix: treefile.automaticVersionSuffix ?? ".",
+                                  previous: previousInfo?.metadata[Key.version]?.stringValue)
+        }
+        var metadata: [String: MetadataValue] = [
+            Key.inputHash: .string(inputHash),
+            Key.packages: .strings(nevras),
+        ]
+        if let version { metadata[Key.version] = .string(version) }
+        for (key, value) in treefile.addCommitMetadata { metadata[key] = value.metadataValue }
+        Console.progress("Committing the tree")
+        let commit = try cache.repository.withTransaction { transaction -> String in
+            let tree = MutableTree()
+            try transaction.writeDirectory(root, into: tree, devinoCache: assembler.devinoCache)
+            return try transaction.writeCommit(tree: tree, parent: previous, subject: version.map { "\(ref) \($0)" } ?? ref,
+                                               metadata: metadata)
+        }
+        try target.pullLocal(from: cache.repository, commits: [commit])
+        try target.withTransaction { $0.setRef(ref, to: commit) }
+        Console.progress("Wrote commit \(commit) to \(ref)")
+        return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
+                             packages: nevras, changed: true)
+    }
+
+    /// Fetches the metadata of the treefile's repositories and adds them to the solver.
+    private func loadRepositories(_ treefile: Treefile, into solver: PackageSolver) throws -> [String: RepoDefinition] {
+        var variables = ["basearch": options.basearch, "arch": options.basearch]
+        if let releasever = treefile.releasever { variables["releasever"] = releasever }
+        let definitions = try RepoFile.definitions(in: treefile.directory, variables: variables)
+        var used: [String: RepoDefinition] = [:]
+        for id in treefile.repos {
+            guard let definition = definitions[id] else {
+                throw ComposeError("\(treefile.path): repos: no repository '\(id)' in the .repo files of \(treefile.directory)")
+            }
+            Console.progress("Fetching metadata of repository '\(id)'")
+            let fetched: FetchedMetadata
+            do {
+                fetched = try RepositoryDownloader.fetchMetadata(id: id, baseURLs: definition.baseURLs,
+                                                                 cacheDirectory: options.cacheDirectory)
+            } catch let error as RepoFetchError {
+                throw ComposeError("\(definition.file): \(error)")
+            }
+            try solver.addRepository(RepositoryMetadataFiles(id: id, repomd: fetched.repomd, primary: fetched.primary,
+                                                             filelists: fetched.filelists))
+            used[id] = definition
+        }
+        return used
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Solver
+import ToolSupport
+
+/// rpm-ostree's `rpmostree.inputhash`: one digest over everything a compose reads, so that an
+/// unchanged input set is recognised without building anything. A rebuilt RPM with the same
+/// NEVRA changes it too, because each package enters with its file checksum.
+public struct InputHash {
+    /// The flattened treefile (canonical JSON).
+    public var treefileJSON: String
+    /// Files the treefile names (includes, scripts, add-files): path → SHA-256.
+    public var externalFiles: [String: String]
+    /// The base archive's SHA-256 or the base commit, if there is a base.
+    public var base: String?
+    /// The resolved package set.
+    public var packages: [ResolvedPackage]
+
+    /// Bumped whenever the way harness builds a tree changes what a commit holds.
+    static let formatVersion = "harness-compose-1"
+
+    public var value: String {
+        var text = Self.formatVersion + "\n" + treefileJSON + "\n"
+        for path in externalFiles.keys.sorted() { text += "file \(path) \(externalFiles[path]!)\n" }
+        if let base { text += "base \(base)\n" }
+        for package in packages.sorted(by: { $0.nevra < $1.nevra }) {
+            text += "package \(package.nevra) \(package.checksumType):\(package.checksum)\n"
+        }
+        return Digest.sha256(text)
+    }
+}

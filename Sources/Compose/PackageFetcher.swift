@@ -1,0 +1,61 @@
+import Foundation
+import RepoFetch
+import Solver
+import ToolSupport
+import TreeAssembly
+
+/// Brings resolved packages into the package cache: a package whose exact file (by checksum)
+/// was imported before is reused; the others are downloaded with librepo and imported.
+struct PackageFetcher {
+    let cache: PackageCache
+    let cacheDirectory: String
+    let repositories: [String: RepoDefinition]
+
+    func cachedPackages(for resolved: [ResolvedPackage]) throws -> [CachedPackage] {
+        var result: [String: CachedPackage] = [:]
+        var missing: [ResolvedPackage] = []
+        for package in resolved {
+            let evr = (package.epoch > 0 ? "\(package.epoch):" : "") + "\(package.version)-\(package.release)"
+            if package.checksumType == "sha256",
+               let cached = try cache.lookup(name: package.name, evr: evr, arch: package.arch, fileSHA256: package.checksum) {
+                result[package.nevra] = cached
+            } else {
+                missing.append(package)
+            }
+        }
+        Console.progress("\(resolved.count - missing.count) packages cached, \(missing.count) to fetch and import")
+        let downloadDirectory = cacheDirectory + "/packages"
+        let downloads = try missing.map { package -> PackageDownload in
+            guard let repository = repositories[package.repository] else {
+                throw ComposeError("\(package.nevra): comes from unknown repository '\(package.repository)'")
+            }
+            return PackageDownload(name: package.nevra, baseURL: repository.baseURLs[0], location: package.location,
+                                   checksumType: package.checksumType, checksum: package.checksum,
+                                   size: package.downloadSize,
+                                   destination: downloadDirectory + "/" + (package.location as NSString).lastPathComponent)
+        }
+        let totalBytes = missing.reduce(UInt64(0)) { $0 + $1.downloadSize }
+        if !downloads.isEmpty {
+            Console.progress("Downloading \(downloads.count) packages (\(ByteCount.format(totalBytes)))")
+        }
+        var done = 0
+        do {
+            try RepositoryDownloader.download(downloads) { _ in
+                done += 1
+                if done % 25 == 0 || done == downloads.count { Console.progress("Downloaded \(done)/\(downloads.count)") }
+            }
+        } catch let error as RepoFetchError {
+            throw ComposeError("\(error)")
+        }
+        for (index, download) in downloads.enumerated() {
+            Console.progress("Importing \(index + 1)/\(downloads.count) \(download.name)")
+            do {
+                result[missing[index].nevra] = try cache.importPackage(at: download.destination)
+            } catch {
+                throw ComposeError("\(missing[index].nevra): \(error)")
+            }
+            try? FileManager.default.removeItem(atPath: download.destination)
+        }
+        return resolved.map { result[$0.nevra]! }
+    }
+}

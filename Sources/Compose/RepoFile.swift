@@ -1,0 +1,84 @@
+import Foundation
+
+/// One `[id]` section of a yum/dnf `.repo` file.
+public struct RepoDefinition: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var baseURLs: [String]
+    public var enabled: Bool
+    public var gpgCheck: Bool
+    /// The file it came from.
+    public var file: String
+}
+
+/// Reads `.repo` files the way dnf does for the keys a compose needs (`baseurl`, `enabled`,
+/// `gpgcheck`, with `$basearch` and `$releasever` expanded).
+public enum RepoFile {
+    /// Every repository defined by the `.repo` files in `directory`, by id.
+    public static func definitions(in directory: String, variables: [String: String]) throws -> [String: RepoDefinition] {
+        var result: [String: RepoDefinition] = [:]
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".repo") }.sorted()
+        for file in files {
+            let path = directory + "/" + file
+            for definition in try parse(path: path, variables: variables) {
+                if let earlier = result[definition.id] {
+                    throw ComposeError("\(path): repository '\(definition.id)' is also defined in \(earlier.file)")
+                }
+                result[definition.id] = definition
+            }
+        }
+        return result
+    }
+
+    /// The repositories of one `.repo` file.
+    public static func parse(path: String, variables: [String: String]) throws -> [RepoDefinition] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ComposeError("\(path): cannot read repository file")
+        }
+        var sections: [(String, [String: String])] = []
+        var lastKey: String?
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                sections.append((String(line.dropFirst().dropLast()), [:]))
+                lastKey = nil
+            } else if rawLine.first == " " || rawLine.first == "\t", let key = lastKey, !sections.isEmpty {
+                // A continuation line: more URLs for the key above.
+                sections[sections.count - 1].1[key, default: ""] += " " + line
+            } else if let equals = line.firstIndex(of: "="), !sections.isEmpty {
+                let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+                let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+                sections[sections.count - 1].1[key] = value
+                lastKey = key
+            } else {
+                throw ComposeError("\(path):\(number + 1): cannot parse '\(line)'")
+            }
+        }
+        return try sections.map { id, keys in
+            let urls = (keys["baseurl"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," })
+                .map { expand(String($0), variables) }
+            if urls.isEmpty {
+                let other = keys["metalink"] != nil ? "metalink" : keys["mirrorlist"] != nil ? "mirrorlist" : nil
+                throw ComposeError("\(path): repository '\(id)' has no baseurl" + (other.map { " (\($0) is not supported)" } ?? ""))
+            }
+            return RepoDefinition(id: id, name: keys["name"].map { expand($0, variables) } ?? id, baseURLs: urls,
+                                  enabled: isTrue(keys["enabled"] ?? "1"), gpgCheck: isTrue(keys["gpgcheck"] ?? "0"),
+                                  file: path)
+        }
+    }
+
+    private static func isTrue(_ value: String) -> Bool {
+        ["1", "yes", "true", "on"].contains(value.lowercased())
+    }
+
+    private static func expand(_ value: String, _ variables: [String: String]) -> String {
+        var result = value
+        for (key, replacement) in variables.sorted(by: { $0.key.count > $1.key.count }) {
+            result = result.replacingOccurrences(of: "${\(key)}", with: replacement)
+                .replacingOccurrences(of: "$\(key)", with: replacement)
+        }
+        return result
+    }
+}

@@ -1,0 +1,78 @@
+import CLibOSTree
+import Foundation
+
+/// Writes into a repository between `prepare` and `commit` of a transaction; see
+/// `OSTreeRepository.withTransaction`.
+public struct Transaction {
+    let repository: OSTreeRepository
+    var handle: OpaquePointer { repository.handle }
+
+    /// Points `ref` at `checksum` when the transaction commits.
+    public func setRef(_ ref: String, to checksum: String) {
+        ostree_repo_transaction_set_ref(handle, nil, ref, checksum)
+    }
+
+    /// Writes the contents of a directory on disk into `tree`.
+    ///
+    /// With a `devinoCache` filled by an earlier hard-link checkout from this repository, files
+    /// still linked to their objects are added by checksum without being read again.
+    public func writeDirectory(_ path: String, into tree: MutableTree,
+                               devinoCache: DevInoCache? = nil, canonicalPermissions: Bool = false) throws {
+        let flags = canonicalPermissions ? OSTREE_REPO_COMMIT_MODIFIER_FLAGS_CANONICAL_PERMISSIONS
+                                         : OSTREE_REPO_COMMIT_MODIFIER_FLAGS_NONE
+        let modifier = ostree_repo_commit_modifier_new(flags, nil, nil, nil)
+        defer { ostree_repo_commit_modifier_unref(modifier) }
+        if let devinoCache { ostree_repo_commit_modifier_set_devino_cache(modifier, devinoCache.handle) }
+        try gcall("writing \(path) into \(repository.path)") {
+            ostree_repo_write_dfd_to_mtree(handle, AT_FDCWD, path, tree.handle, modifier, nil, $0)
+        }
+    }
+
+    /// Adds a commit's whole tree to `tree` (for a base ref with packages on top).
+    public func writeCommitTree(_ commit: String, into tree: MutableTree) throws {
+        var root: OpaquePointer? = nil
+        try gcall("reading the tree of \(commit)") { ostree_repo_read_commit(handle, commit, &root, nil, nil, $0) }
+        defer { g_object_unref(UnsafeMutableRawPointer(root)) }
+        try gcall("adding the tree of \(commit)") {
+            ostree_repo_write_directory_to_mtree(handle, root, tree.handle, nil, nil, $0)
+        }
+    }
+
+    /// Writes a commit of `tree` with `metadata`; returns its checksum. No ref moves.
+    public func writeCommit(tree: MutableTree, parent: String?, subject: String,
+                            metadata: [String: MetadataValue], timestamp: UInt64? = nil) throws -> String {
+        var root: OpaquePointer? = nil
+        try gcall("writing the tree into \(repository.path)") {
+            ostree_repo_write_mtree(handle, tree.handle, &root, nil, $0)
+        }
+        defer { g_object_unref(UnsafeMutableRawPointer(root)) }
+        let metadataVariant = g_variant_ref_sink(MetadataValue.makeDictionary(metadata))
+        defer { g_variant_unref(metadataVariant) }
+        var checksum: UnsafeMutablePointer<CChar>? = nil
+        if let timestamp {
+            try gcall("writing a commit into \(repository.path)") {
+                ostree_repo_write_commit_with_time(handle, parent, subject, nil, metadataVariant,
+                                                   UnsafeMutableRawPointer(root).map { OpaquePointer($0) },
+                                                   guint64(timestamp), &checksum, nil, $0)
+            }
+        } else {
+            try gcall("writing a commit into \(repository.path)") {
+                ostree_repo_write_commit(handle, parent, subject, nil, metadataVariant,
+                                         UnsafeMutableRawPointer(root).map { OpaquePointer($0) },
+                                         &checksum, nil, $0)
+            }
+        }
+        defer { g_free(checksum) }
+        return String(cString: checksum!)
+    }
+}
+
+/// A directory tree being built in memory before it is written as a commit.
+public final class MutableTree {
+    let handle: OpaquePointer
+    /// An empty tree.
+    public init() { handle = ostree_mutable_tree_new() }
+    /// Takes over a reference returned by libostree.
+    init(adopting handle: OpaquePointer) { self.handle = handle }
+    deinit { g_object_unref(UnsafeMutableRawPointer(handle)) }
+}

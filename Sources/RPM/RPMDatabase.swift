@@ -1,0 +1,124 @@
+import CLibRPM
+import Foundation
+import ToolSupport
+
+/// Writes the rpmdb of a tree whose files were put in place by other means (hard-link
+/// checkouts): rpm's `--justdb` install of the headers, so that `rpm -qa --dbpath` on the tree
+/// lists exactly what was installed.
+public enum RPMDatabase {
+    /// The database path inside a tree.
+    public static var pathInTree: String { RPMLibrary.databasePath }
+
+    /// Records `headers` as installed in the database under `root` + `/usr/share/rpm`; with
+    /// `replacing`, whatever database was there is dropped first, otherwise they are added.
+    public static func write(headers: [RPMHeader], root: String, replacing: Bool) throws {
+        try runJustDatabaseTransaction(headers: headers, root: root, replacing: replacing)
+        // Only once librpm has let go of the database may its side files go.
+        try checkpointSQLite(in: root + RPMLibrary.databasePath)
+    }
+
+    private static func runJustDatabaseTransaction(headers: [RPMHeader], root: String, replacing: Bool) throws {
+        RPMLibrary.ensureReady()
+        RPMLibrary.lock.lock()
+        defer { RPMLibrary.lock.unlock() }
+        let dbDirectory = root + RPMLibrary.databasePath
+        if replacing { try? FileManager.default.removeItem(atPath: dbDirectory) }
+        try FileManager.default.createDirectory(atPath: dbDirectory, withIntermediateDirectories: true)
+
+        let ts = rpmtsCreate()
+        defer { rpmtsFree(ts) }
+        guard rpmtsSetRootDir(ts, root) == 0 else { throw RPMError(root, "librpm refused the root directory") }
+        guard rpmtsInitDB(ts, 0o644) == 0 else { throw RPMError(dbDirectory, "cannot create the rpm database") }
+        let flags = RPMTRANS_FLAG_JUSTDB.rawValue | RPMTRANS_FLAG_NOSCRIPTS.rawValue
+            | RPMTRANS_FLAG_NOTRIGGERS.rawValue | RPMTRANS_FLAG_NOCONTEXTS.rawValue
+        rpmtsSetFlags(ts, rpmtransFlags(flags))
+        // The headers come from the cache or were generated; the files were checked when
+        // imported. rpm must not ask for payloads or signatures it has no way to see here.
+        let noChecks = RPMVSF_NOHDRCHK.rawValue | RPMVSF_NOSHA1HEADER.rawValue | RPMVSF_NOSHA256HEADER.rawValue
+            | RPMVSF_NOPAYLOAD.rawValue | RPMVSF_NOMD5.rawValue | RPMVSF_NODSAHEADER.rawValue
+            | RPMVSF_NORSAHEADER.rawValue | RPMVSF_NODSA.rawValue | RPMVSF_NORSA.rawValue
+        rpmtsSetVSFlags(ts, rpmVSFlags(noChecks))
+        rpmtsSetVfyLevel(ts, 0)
+        // librpm reads each package from a file even with --justdb: give it header-only ones.
+        let scratchDirectory = try TemporaryDirectory(prefix: "harness-rpmdb-")
+        let scratch = scratchDirectory.path
+        var keys: [UnsafeMutablePointer<CChar>] = []
+        defer { keys.forEach { free($0) } }
+        for (index, header) in headers.enumerated() {
+            let path = "\(scratch)/\(index).rpm"
+            try HeaderOnlyPackage.write(header, to: path)
+            let key = strdup(path)!
+            keys.append(key)
+            guard rpmtsAddInstallElement(ts, header.handle, UnsafeRawPointer(key), 0, nil) == 0 else {
+                throw RPMError(header.nevra, "librpm refused to record the package")
+            }
+        }
+        let openFile = UnsafeMutablePointer<FD_t?>.allocate(capacity: 1)
+        openFile.initialize(to: nil)
+        defer { openFile.deallocate() }
+        rpmtsSetNotifyCallback(ts, justDatabaseNotify, openFile)
+        let problemFilter = RPMPROB_FILTER_REPLACEPKG.rawValue | RPMPROB_FILTER_REPLACENEWFILES.rawValue
+            | RPMPROB_FILTER_REPLACEOLDFILES.rawValue | RPMPROB_FILTER_OLDPACKAGE.rawValue
+            | RPMPROB_FILTER_DISKSPACE.rawValue | RPMPROB_FILTER_DISKNODES.rawValue
+            | RPMPROB_FILTER_IGNOREARCH.rawValue | RPMPROB_FILTER_IGNOREOS.rawValue
+        let rc = rpmtsRun(ts, nil, rpmprobFilterFlags(problemFilter))
+        if rc != 0 {
+            var detail = "rpmtsRun failed (\(rc))"
+            if let problems = rpmtsProblems(ts) {
+                defer { rpmpsFree(problems) }
+                let iterator = rpmpsInitIterator(problems)
+                var lines: [String] = []
+                while rpmpsNextIterator(iterator) >= 0 {
+                    if let problem = rpmpsGetProblem(iterator), let text = rpmProblemString(problem) {
+                        lines.append(String(cString: text))
+                        free(text)
+                    }
+                }
+                rpmpsFreeIterator(iterator)
+                if !lines.isEmpty { detail = lines.joined(separator: "; ") }
+            }
+            throw RPMError(dbDirectory, "writing the rpm database failed: \(detail)")
+        }
+        rpmtsCloseDB(ts)
+    }
+
+    /// rpm 4.18 keeps SQLite `-wal`/`-shm` files beside the database; a tree must hold the
+    /// complete database alone.
+    private static func checkpointSQLite(in directory: String) throws {
+        for suffix in ["-wal", "-shm"] {
+            let path = directory + "/rpmdb.sqlite" + suffix
+            if FileManager.default.fileExists(atPath: path) {
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                if suffix == "-wal" && size > 0 {
+                    throw RPMError(directory, "rpm database left an unmerged write-ahead log")
+                }
+                try FileManager.default.removeItem(atPath: path)
+            }
+        }
+    }
+}
+
+/// Opens and closes the header-only package files librpm asks for; `data` holds the one open.
+private let justDatabaseNotify: rpmCallbackFunction = { _, what, _, _, key, data in
+    let openFile = data!.assumingMemoryBound(to: FD_t?.self)
+    switch what {
+    case RPMCALLBACK_INST_OPEN_FILE:
+        guard let key else { return nil }
+        openFile.pointee = Fopen(key.assumingMemoryBound(to: CChar.self), "r.ufdio")
+        return UnsafeMutableRawPointer(openFile.pointee)
+    case RPMCALLBACK_INST_CLOSE_FILE:
+        if let fd = openFile.pointee { Fclose(fd) }
+        openFile.pointee = nil
+        return nil
+    default:
+        return nil
+    }
+}
+
+extension RPMDatabase {
+    /// Points librpm at a tree's database path (`/usr/share/rpm`) before another library
+    /// (libsolv) opens the database through librpm.
+    public static func prepareForReading() {
+        RPMLibrary.ensureReady()
+    }
+}

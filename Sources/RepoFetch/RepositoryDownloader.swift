@@ -1,0 +1,147 @@
+import CLibRepo
+import Foundation
+import ToolSupport
+
+/// Where an rpm-md repository's metadata landed.
+public struct FetchedMetadata: Sendable {
+    public var repomd: String
+    public var primary: String
+    public var filelists: String?
+    /// SHA-256 of repomd.xml: changes whenever the repository does.
+    public var revision: String
+}
+
+/// One package to download: where it lives in its repository and what it must hash to.
+public struct PackageDownload: Sendable {
+    public var name: String
+    public var baseURL: String
+    public var location: String
+    public var checksumType: String
+    public var checksum: String
+    public var size: UInt64
+    public var destination: String
+
+    public init(name: String, baseURL: String, location: String, checksumType: String,
+                checksum: String, size: UInt64, destination: String) {
+        self.name = name
+        self.baseURL = baseURL
+        self.location = location
+        self.checksumType = checksumType
+        self.checksum = checksum
+        self.size = size
+        self.destination = destination
+    }
+}
+
+/// Fetches rpm-md metadata and packages with librepo, over `file://`, `http://` and `https://`.
+public enum RepositoryDownloader {
+    /// Fetches `repomd.xml`, primary and filelists of the repository at `baseURLs` (tried in
+    /// order). Local `file://` repositories are read in place; remote ones are copied into
+    /// `cacheDirectory`.
+    public static func fetchMetadata(id: String, baseURLs: [String], cacheDirectory: String) throws -> FetchedMetadata {
+        guard let first = baseURLs.first else { throw RepoFetchError(id, "no baseurl") }
+        let local = first.hasPrefix("file://") || first.hasPrefix("/")
+        let handle = lr_handle_init()!
+        defer { lr_handle_free(handle) }
+        var error: UnsafeMutablePointer<GError>? = nil
+        var destination: String? = nil
+        var ok = harness_lr_set_long(handle, &error, LRO_REPOTYPE, Int(LR_YUMREPO.rawValue)) != 0
+        if local {
+            let path = first.hasPrefix("file://") ? String(first.dropFirst("file://".count)) : first
+            ok = ok && harness_lr_set_strings(handle, &error, LRO_URLS, nil) != 0
+            ok = ok && withCStrings([path]) { harness_lr_set_strings(handle, &error, LRO_URLS, $0) } != 0
+            ok = ok && harness_lr_set_long(handle, &error, LRO_LOCAL, 1) != 0
+        } else {
+            let target = cacheDirectory + "/repos/" + id + ".partial"
+            FileTree.removeRecursively(target)
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            destination = target
+            ok = ok && withCStrings(baseURLs) { harness_lr_set_strings(handle, &error, LRO_URLS, $0) } != 0
+            ok = ok && harness_lr_set_string(handle, &error, LRO_DESTDIR, target) != 0
+        }
+        ok = ok && withCStrings(["primary", "filelists"]) { harness_lr_set_strings(handle, &error, LRO_YUMDLIST, $0) } != 0
+        ok = ok && harness_lr_set_long(handle, &error, LRO_CHECKSUM, 1) != 0
+        guard ok else { throw RepoFetchError(id, consume(&error)) }
+
+        let result = lr_result_init()!
+        defer { lr_result_free(result) }
+        guard lr_handle_perform(handle, result, &error) != 0 else {
+            throw RepoFetchError("repository '\(id)' (\(first))", consume(&error))
+        }
+        var repo: UnsafeMutablePointer<LrYumRepo>? = nil
+        guard harness_lr_get_yum_repo(result, &error, &repo) != 0, let repo else {
+            throw RepoFetchError(id, consume(&error))
+        }
+        var fetched = FetchedMetadata(
+            repomd: String(cString: repo.pointee.repomd),
+            primary: lr_yum_repo_path(repo, "primary").map { String(cString: $0) } ?? "",
+            filelists: lr_yum_repo_path(repo, "filelists").map { String(cString: $0) },
+            revision: "")
+        if let destination {
+            // Swap the complete download into place so a failed fetch never leaves half a cache.
+            let final = cacheDirectory + "/repos/" + id
+            FileTree.removeRecursively(final)
+            try FileManager.default.moveItem(atPath: destination, toPath: final)
+            fetched.repomd = fetched.repomd.replacingOccurrences(of: destination, with: final)
+            fetched.primary = fetched.primary.replacingOccurrences(of: destination, with: final)
+            fetched.filelists = fetched.filelists?.replacingOccurrences(of: destination, with: final)
+        }
+        guard !fetched.primary.isEmpty else { throw RepoFetchError(id, "repository has no primary metadata") }
+        fetched.revision = try Digest.sha256(file: fetched.repomd)
+        return fetched
+    }
+
+    /// Downloads packages into their destinations, verifying each against its checksum;
+    /// a file already there with the right checksum is not fetched again.
+    /// - Parameter progress: called with each finished package's name.
+    public static func download(_ packages: [PackageDownload], progress: (String) -> Void) throws {
+        guard !packages.isEmpty else { return }
+        let handle = lr_handle_init()!
+        defer { lr_handle_free(handle) }
+        var error: UnsafeMutablePointer<GError>? = nil
+        guard harness_lr_set_long(handle, &error, LRO_REPOTYPE, Int(LR_YUMREPO.rawValue)) != 0 else {
+            throw RepoFetchError("librepo", consume(&error))
+        }
+        var targets: UnsafeMutablePointer<GSList>? = nil
+        defer { g_slist_free_full(targets) { lr_packagetarget_free($0?.assumingMemoryBound(to: LrPackageTarget.self)) } }
+        for package in packages {
+            try FileManager.default.createDirectory(
+                atPath: (package.destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard let target = lr_packagetarget_new_v2(
+                handle, package.location, package.destination, lr_checksum_type(package.checksumType),
+                package.checksum, gint64(package.size), package.baseURL, 0, nil, nil, nil, nil, &error) else {
+                throw RepoFetchError(package.name, consume(&error))
+            }
+            targets = g_slist_append(targets, target)
+        }
+        let ok = lr_download_packages(targets, LR_PACKAGEDOWNLOAD_FAILFAST, &error) != 0
+        var node = targets
+        var failures: [String] = []
+        var index = 0
+        while let current = node {
+            let target = current.pointee.data.assumingMemoryBound(to: LrPackageTarget.self)
+            if let message = target.pointee.err {
+                failures.append("\(packages[index].name) from \(packages[index].baseURL): \(String(cString: message))")
+            } else {
+                progress(packages[index].name)
+            }
+            node = current.pointee.next
+            index += 1
+        }
+        if let first = failures.first { throw RepoFetchError("downloading \(failures.count) package(s)", first) }
+        guard ok else { throw RepoFetchError("downloading packages", consume(&error)) }
+    }
+
+    private static func consume(_ error: inout UnsafeMutablePointer<GError>?) -> String {
+        guard let gerror = error else { return "unknown librepo error" }
+        let text = String(cString: gerror.pointee.message)
+        g_clear_error(&error)
+        return text
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+        defer { pointers.forEach { free($0) } }
+        return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+}

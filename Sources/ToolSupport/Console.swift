@@ -1,0 +1,28 @@
+import Foundation
+
+/// Where people read what a long job is doing: progress and warnings go to stderr, so that
+/// stdout stays free for machine-readable output (a checksum, `--json`).
+public enum Console {
+    /// Whether progress lines are printed at all (tests and `--quiet` turn them off).
+    nonisolated(unsafe) public static var showsProgress = true
+
+    /// One line of progress, e.g. `Importing 3/152 bash-5.2.15-3.x86_64`.
+    public static func progress(_ message: String) {
+        guard showsProgress else { return }
+        writeStderr(message + "\n")
+    }
+
+    /// A warning the user should read even when progress is off.
+    public static func warning(_ message: String) {
+        writeStderr("warning: " + message + "\n")
+    }
+
+    /// An error line, as printed just before a non-zero exit.
+    public static func error(_ message: String) {
+        writeStderr("error: " + message + "\n")
+    }
+
+    private static func writeStderr(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

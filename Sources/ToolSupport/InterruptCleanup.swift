@@ -1,0 +1,36 @@
+import Foundation
+
+/// Scratch paths that must not outlive the process, removed on normal exit by their owners
+/// and on Ctrl-C or SIGTERM by the handler installed here.
+public final class InterruptCleanup: @unchecked Sendable {
+    public static let shared = InterruptCleanup()
+
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+    private var sources: [DispatchSourceSignal] = []
+
+    /// Removes `path` if the process is interrupted before `unregister`.
+    public func register(_ path: String) {
+        lock.withLock { _ = paths.insert(path) }
+    }
+
+    public func unregister(_ path: String) {
+        lock.withLock { _ = paths.remove(path) }
+    }
+
+    /// On SIGINT or SIGTERM: remove every registered path, then exit with 128 + signal.
+    public func installSignalHandlers() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in
+                let pending = lock.withLock { paths }
+                FileHandle.standardError.write(Data("interrupted: cleaning up \(pending.count) scratch paths\n".utf8))
+                for path in pending { FileTree.removeRecursively(path) }
+                exit(128 + signalNumber)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Archive
+import Foundation
+import OSTree
+import RPM
+import ToolSupport
+
+/// A package in the cache: its commit and header.
+public struct CachedPackage {
+    public var commit: String
+    public var header: RPMHeader
+    /// Paths owned by users or groups other than root, fixed up after `%pre` scriptlets ran
+    /// (the users may not exist before).
+    public var foreignOwners: [ForeignOwnership]
+}
+
+/// A file whose owner is named in the header but not root.
+public struct ForeignOwnership: Sendable, Equatable {
+    public var path: String
+    public var user: String
+    public var group: String
+}
+
+/// Every RPM imported once into an OSTree commit of its own (rpm-ostree's pkgcache), so that
+/// trees are assembled from hard-link checkouts instead of unpacking packages again.
+///
+/// Lives in a `bare` repository: checkouts keep real ownership and capabilities.
+public final class PackageCache {
+    public let repository: OSTreeRepository
+
+    /// Metadata keys of a package commit.
+    enum Key {
+        static let header = "harness.rpm.header"
+        static let fileChecksum = "harness.rpm.file-sha256"
+        static let foreignOwners = "harness.rpm.foreign-owners"
+        static let baseArchive = "harness.base.archive-sha256"
+    }
+
+    /// Opens (creating if needed) the cache repository at `path`.
+    public init(path: String) throws {
+        repository = try OSTreeRepository.openOrCreate(at: path, mode: .bare)
+        repository.disableFsync()
+    }
+
+    /// The ref a package's commit lives under, e.g. `harness/pkg/bash/5.2.15-3.x86_64`.
+    public static func ref(name: String, evr: String, arch: String) -> String {
+        "harness/pkg/" + escape(name) + "/" + escape("\(evr).\(arch)")
+    }
+
+    /// The cached package for this exact file (its SHA-256), if it was imported before.
+    public func lookup(name: String, evr: String, arch: String, fileSHA256: String) throws -> CachedPackage? {
+        guard let commit = try repository.resolve(Self.ref(name: name, evr: evr, arch: arch)) else { return nil }
+        let info = try repository.commit(commit)
+        guard info.metadata[Key.fileChecksum]?.stringValue == fileSHA256 else { return nil }
+        return try cachedPackage(commit: commit, info: info)
+    }
+
+    /// The cached package behind a commit of this cache.
+    public func package(commit: String) throws -> CachedPackage {
+        try cachedPackage(commit: commit, info: repository.commit(commit))
+    }
+
+    private func cachedPackage(commit: String, info: CommitInfo) throws -> CachedPackage {
+        guard let blob = info.metadata[Key.header]?.bytesValue else {
+            throw RPMError(commit, "package cache commit has no RPM header")
+        }
+        let owners = (info.metadata[Key.foreignOwners]?.stringsValue ?? []).compactMap { line -> ForeignOwnership? in
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return parts.count == 3 ? ForeignOwnership(path: parts[0], user: parts[1], group: parts[2]) : nil
+        }
+        return CachedPackage(commit: commit, header: try RPMHeader(blob: blob, source: commit), foreignOwners: owners)
+    }
+
+    /// Imports an RPM file: header and payload digests checked, payload paths validated against
+    /// the header's file list, ownership, modes and capabilities taken from the header.
+    public func importPackage(at path: String) throws -> CachedPackage {
+        let package = try RPMPackageFile(path: path)
+        let header = package.header
+        guard header.isVersion4 else {
+            throw RPMError(path, "RPM v3 packages are not supported (rebuild it with rpm 4.x)")
+        }
+        guard !header.isSource else { throw RPMError(path, "source packages cannot be installed") }
+        try package.verifyPayload()
+        let fileSHA256 = try Digest.sha256(file: path)
+
+        var filesByPath: [String: RPMFile] = [:]
+        for file in header.files { filesByPath[file.path] = file }
+        var foreign: [ForeignOwnership] = []
+        var capabilityErrors: [Error] = []
+
+        let commit = try repository.withTransaction { transaction -> String in
+            let tree = MutableTree()
+            let importer = PayloadImporter(transaction: transaction, archiveName: path) { entryPath, entry in
+                guard let file = filesByPath[entryPath] else { return nil }
+                if file.user != "root" || file.group != "root" {
+                    foreign.append(ForeignOwnership(path: entryPath, user: file.user, group: file.group))
+                }
+                var xattrs: ExtendedAttributes = []
+                if let text = file.capabilities, !text.isEmpty {
+                    do {
+                        let capabilities = try FileCapabilities(text: text)
+                        if !capabilities.isEmpty { xattrs.append(("security.capability", capabilities.xattrValue)) }
+                    } catch { capabilityErrors.append(error) }
+                }
+                let mode = FileMode.type(entry.mode) | (file.mode & FileMode.permissionMask)
+                return EntryMetadata(attributes: FileAttributes(mode: mode), xattrs: xattrs)
+            }
+            if !header.files.filter({ !$0.isGhost }).isEmpty {
+                let reader = try ArchiveReader(path: path, offset: package.payloadOffset)
+                _ = try importer.importEntries(from: reader, into: tree)
+            } else {
+                tree.setMetadata(try transaction.writeDirectoryMetadata(FileAttributes(mode: FileMode.directory | 0o755)))
+            }
+            if let first = capabilityErrors.first { throw RPMError(path, "\(first)") }
+            let metadata: [String: MetadataValue] = [
+                Key.header: .bytes(header.exportBlob()),
+                Key.fileChecksum: .string(fileSHA256),
+                Key.foreignOwners: .strings(foreign.map { "\($0.path)\t\($0.user)\t\($0.group)" }),
+            ]
+            let commit = try transaction.writeCommit(tree: tree, parent: nil, subject: header.nevra,
+                                                     metadata: metadata, timestamp: 0)
+            transaction.setRef(Self.ref(name: header.name, evr: header.evr, arch: header.arch), to: commit)
+            return commit
+        }
+        return CachedPackage(commit: commit, header: header, foreignOwners: foreign)
+    }
+
+    /// Imports a root filesystem archive (tar, optionally compressed) as it is, ownership,
+    /// modes and xattrs from the archive. Cached by the archive's SHA-256.
+    public func importBaseArchive(at path: String) throws -> String {
+        let sha256 = try Digest.sha256(file: path)
+        let ref = "harness/base/" + sha256
+        if let existing = try repository.resolve(ref) { return existing }
+        Console.progress("Importing base archive \((path as NSString).lastPathComponent)")
+        return try repository.withTransaction { transaction in
+            let tree = MutableTree()
+            let importer = PayloadImporter(transaction: transaction, archiveName: path) { _, entry in
+                EntryMetadata(attributes: FileAttributes(uid: entry.uid, gid: entry.gid, mode: entry.mode),
+                              xattrs: entry.xattrs.map { ($0.name, $0.value) })
+            }
+            let reader = try ArchiveReader(path: path)
+            let summary = try importer.importEntries(from: reader, into: tree)
+            if !summary.skippedSpecialFiles.isEmpty {
+                Console.warning("\(path): skipped \(summary.skippedSpecialFiles.count) device or fifo entries")
+            }
+            let commit = try transaction.writeCommit(tree: tree, parent: nil, subject: "base \(path)",
+                                                     metadata: [Key.baseArchive: .string(sha256)], timestamp: 0)
+            transaction.setRef(ref, to: commit)
+            return commit
+        }
+    }
+
+    /// Makes a string safe as part of an OSTree ref: `[A-Za-z0-9._-]` stay, others become `_XX`.
+    static func escape(_ text: String) -> String {
+        var result = ""
+        for byte in text.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            if (scalar.properties.isASCIIHexDigit || scalar.properties.isAlphabetic) && byte < 128
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") {
+                result.unicodeScalars.append(scalar)
+            } else {
+                result += String(format: "_%02X", byte)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+import ToolSupport
+
+/// `harness`: composes OSTree trees from RPMs, builds images, boots them and runs scenarios.
+@main
+struct Harness: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "harness",
+        abstract: "Compose, build, boot and test image-based OS updates (rpm-ostree + OSTree).",
+        subcommands: [Compose.self])
+
+    /// Installs the interrupt clean-up, then parses and runs as usual; errors print as one
+    /// `Error: ...` line on stderr with exit status 1.
+    static func main() {
+        InterruptCleanup.shared.installSignalHandlers()
+        main(nil)
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Foundation
+
+/// Where harness keeps its repositories, caches and VMs between runs.
+struct StateOptions: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: "State directory (default: $XDG_CACHE_HOME/harness or ~/.cache/harness).")
+    var stateDirectory: String?
+
+    /// The state directory, absolute.
+    var path: String {
+        if let stateDirectory { return absolute(stateDirectory) }
+        let environment = ProcessInfo.processInfo.environment
+        let cacheHome = environment["XDG_CACHE_HOME"] ?? ((environment["HOME"] ?? "/root") + "/.cache")
+        return cacheHome + "/harness"
+    }
+}
+
+/// `path` made absolute against the current directory.
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+}
