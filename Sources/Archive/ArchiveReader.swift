@@ -41,7 +41,8 @@ public final class ArchiveReader {
     }
 
     /// Reads an archive that starts `offset` bytes into `path` (an RPM payload after its headers).
-    public convenience init(path: String, offset: Int64) throws {
+    /// With `raw`, the decompressed stream is one entry, whatever its format.
+    public convenience init(path: String, offset: Int64, raw: Bool = false) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ArchiveError(archive: path, message: String(cString: strerror(errno)))
@@ -50,24 +51,26 @@ public final class ArchiveReader {
             close(fd)
             throw ArchiveError(archive: path, message: "cannot seek to the payload at \(offset)")
         }
-        try self.init(name: path, fileDescriptor: fd) { handle in
+        try self.init(name: path, fileDescriptor: fd, raw: raw) { handle in
             archive_read_open_fd(handle, fd, 1 << 17)
         }
     }
 
-    private init(name: String, fileDescriptor: Int32? = nil, open: (OpaquePointer) -> Int32) throws {
+    private init(name: String, fileDescriptor: Int32? = nil, raw: Bool = false, open: (OpaquePointer) -> Int32) throws {
         self.name = name
         self.fileDescriptor = fileDescriptor
         handle = archive_read_new()
         archive_read_support_filter_all(handle)
-        archive_read_support_format_tar(handle)
-        archive_read_support_format_cpio(handle)
-        archive_read_support_format_gnutar(handle)
+        if raw {
+            archive_read_support_format_raw(handle)
+        } else {
+            archive_read_support_format_tar(handle)
+            archive_read_support_format_cpio(handle)
+            archive_read_support_format_gnutar(handle)
+        }
+        // On failure deinit frees the handle and closes the descriptor.
         if open(handle) != ARCHIVE_OK {
-            let error = ArchiveError(archive: name, handle: handle)
-            archive_read_free(handle)
-            if let fileDescriptor { close(fileDescriptor) }
-            throw error
+            throw ArchiveError(archive: name, handle: handle)
         }
     }
 
@@ -125,6 +128,14 @@ public final class ArchiveReader {
             try sink(UnsafeRawBufferPointer(start: buffer, count: size))
             total += Int64(size)
         }
+    }
+
+    /// Up to `count` bytes of the current entry's data (fewer at its end).
+    public func readPrefix(_ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let read = bytes.withUnsafeMutableBytes { archive_read_data(handle, $0.baseAddress, count) }
+        guard read >= 0 else { throw ArchiveError(archive: name, handle: handle) }
+        return Array(bytes.prefix(read))
     }
 
     /// The current entry's data in memory.

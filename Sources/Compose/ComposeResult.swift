@@ -9,4 +9,11 @@ public struct ComposeResult: Codable, Sendable {
     public var packages: [String]
     /// False when the inputs were unchanged and no commit was written.
     public var changed: Bool
+    /// NEVRAs that were downloaded and imported into the package cache by this compose (the
+    /// others came from the cache). Not part of the compose JSON.
+    public var imported: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case ref, commit, version, inputhash, packages, changed
+    }
 }

@@ -23,8 +23,16 @@ public struct Composer {
         public static let packages = "harness.packages"
     }
 
+    /// librpm and libdnf keep process-wide state (rpm's macros, among them the database
+    /// path), so composes within one process take turns.
+    private static let processLock = NSLock()
+
     /// Runs the compose of `treefilePath`.
     public func compose(treefilePath: String) throws -> ComposeResult {
+        try Self.processLock.withLock { try composeLocked(treefilePath: treefilePath) }
+    }
+
+    private func composeLocked(treefilePath: String) throws -> ComposeResult {
         let treefile = try TreefileLoader(basearch: options.basearch, variables: options.variables).load(treefilePath)
         guard let ref = treefile.ref, !ref.isEmpty else {
             throw ComposeError("\(treefilePath): key 'ref' is required")
@@ -102,7 +110,7 @@ public struct Composer {
         }
 
         // Packages: from the cache where the same file was imported before, else fetched.
-        let packages = try PackageFetcher(cache: cache, cacheDirectory: options.cacheDirectory, repositories: repositories)
+        let (packages, imported) = try PackageFetcher(cache: cache, cacheDirectory: options.cacheDirectory, repositories: repositories)
             .cachedPackages(for: resolved)
 
         try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
@@ -134,7 +142,7 @@ public struct Composer {
         try target.withTransaction { $0.setRef(ref, to: commit) }
         Console.progress("Wrote commit \(commit) to \(ref)")
         return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
-                             packages: nevras, changed: true)
+                             packages: nevras, changed: true, imported: imported)
     }
 
     /// Fetches the metadata of the treefile's repositories and adds them to the solver.

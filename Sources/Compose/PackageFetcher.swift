@@ -11,7 +11,9 @@ struct PackageFetcher {
     let cacheDirectory: String
     let repositories: [String: RepoDefinition]
 
-    func cachedPackages(for resolved: [ResolvedPackage]) throws -> [CachedPackage] {
+    /// The cached packages for `resolved`, in the same order, and the NEVRAs that had to be
+    /// imported.
+    func cachedPackages(for resolved: [ResolvedPackage]) throws -> (packages: [CachedPackage], imported: [String]) {
         var result: [String: CachedPackage] = [:]
         var missing: [ResolvedPackage] = []
         for package in resolved {
@@ -56,6 +58,6 @@ struct PackageFetcher {
             }
             try? FileManager.default.removeItem(atPath: download.destination)
         }
-        return resolved.map { result[$0.nevra]! }
+        return (resolved.map { result[$0.nevra]! }, missing.map(\.nevra))
     }
 }

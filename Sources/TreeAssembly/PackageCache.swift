@@ -105,6 +105,7 @@ public final class PackageCache {
                 return EntryMetadata(attributes: FileAttributes(mode: mode), xattrs: xattrs)
             }
             if !header.files.filter({ !$0.isGhost }).isEmpty {
+                try Self.refuseStrippedPayload(path: path, offset: package.payloadOffset)
                 let reader = try ArchiveReader(path: path, offset: package.payloadOffset)
                 _ = try importer.importEntries(from: reader, into: tree)
             } else {
@@ -122,6 +123,16 @@ public final class PackageCache {
             return commit
         }
         return CachedPackage(commit: commit, header: header, foreignOwners: foreign)
+    }
+
+    /// rpm's "stripped" cpio payload (magic `07070X`, entries named only by their index in
+    /// the header) is not a format libarchive reads: refuse it by name rather than as garbage.
+    static func refuseStrippedPayload(path: String, offset: Int64) throws {
+        let reader = try ArchiveReader(path: path, offset: offset, raw: true)
+        guard try reader.nextEntry() != nil else { return }
+        if try reader.readPrefix(6) == Array("07070X".utf8) {
+            throw RPMError(path, "its payload is in rpm's stripped cpio format (07070X), which harness cannot import yet")
+        }
     }
 
     /// Imports a root filesystem archive (tar, optionally compressed) as it is, ownership,

@@ -7,6 +7,11 @@ public struct FixtureRepository: Sendable {
     /// The repository directory: the `.rpm` files and `repodata/`.
     public let directory: String
 
+    /// An rpm-md repository that already exists at `directory`.
+    public init(directory: String) {
+        self.directory = directory
+    }
+
     /// The repository's `baseurl`.
     public var url: String { "file://" + directory }
 

@@ -3,9 +3,9 @@ import ToolSupport
 
 /// A directory under /var/tmp that lasts as long as the test process: the process-wide
 /// fixtures are built into it once, and it is removed when the process exits.
-enum ProcessScratchDirectory {
+public enum ProcessScratchDirectory {
     /// The directory's path; it is created on first use.
-    static func path() throws -> String {
+    public static func path() throws -> String {
         try creation.get()
     }
 

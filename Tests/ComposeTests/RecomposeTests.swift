@@ -1,0 +1,71 @@
+import Compose
+import Foundation
+import TestSupport
+import Testing
+import ToolSupport
+
+/// Change detection and the package cache across composes.
+@Suite struct RecomposeTests {
+    @Test func unchangedInputsWriteNoCommitAndKeepTheRef() throws {
+        let testbed = try ComposeTestbed()
+        try testbed.writeTreefile(packages: ["fixture-app"])
+        let first = try testbed.compose()
+        #expect(first.changed)
+        let second = try testbed.compose()
+        #expect(!second.changed)
+        #expect(second.commit == first.commit)
+        #expect(second.inputhash == first.inputhash)
+        #expect(second.imported.isEmpty)
+        #expect(try testbed.refs()["fixture/test"] == first.commit)
+
+        let forced = try testbed.compose(forceNoCache: true)
+        #expect(forced.changed)
+        #expect(forced.commit != first.commit)
+        #expect(forced.imported.isEmpty, "a forced recompose still takes every package from the cache")
+    }
+
+    @Test func oneChangedPackageIsTheOnlyOneImportedAgain() throws {
+        let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        let repository = try FixtureRepository.build(
+            specs: ["fixture-app-1.0", "fixture-lib", "fixture-base-files", "fixture-post"], into: packages.path)
+        let testbed = try ComposeTestbed(packages: repository)
+        try testbed.writeTreefile(packages: ["fixture-app", "fixture-base-files", "fixture-post"])
+        let first = try testbed.compose()
+        #expect(first.packages.contains("fixture-app-1.0-1.noarch"))
+        #expect(first.imported.count == 4)
+
+        _ = try FixtureRepository.build(specs: ["fixture-app-2.0"], into: packages.path)
+        let second = try testbed.compose()
+        #expect(second.changed)
+        #expect(second.packages.contains("fixture-app-2.0-1.noarch"))
+        #expect(second.imported == ["fixture-app-2.0-1.noarch"])
+        #expect(second.inputhash != first.inputhash)
+    }
+
+    @Test func aRebuiltPackageWithTheSameNEVRAChangesTheInputHash() throws {
+        let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        let repository = try FixtureRepository.build(specs: ["fixture-lib"], into: packages.path)
+        let testbed = try ComposeTestbed(packages: repository)
+        try testbed.writeTreefile(packages: ["fixture-lib"])
+        let first = try testbed.compose()
+        let before = try Digest.sha256(file: repository.rpmPath("fixture-lib-1.0-1.noarch"))
+
+        // rpmbuild stamps the build time into the header: the same NEVRA, another file.
+        sleep(1)
+        _ = try FixtureRepository.build(specs: ["fixture-lib"], into: packages.path)
+        #expect(try Digest.sha256(file: repository.rpmPath("fixture-lib-1.0-1.noarch")) != before)
+        let second = try testbed.compose()
+        #expect(second.changed)
+        #expect(second.packages == first.packages)
+        #expect(second.inputhash != first.inputhash)
+        #expect(second.imported == ["fixture-lib-1.0-1.noarch"])
+    }
+
+    @Test func automaticVersionCountsUpFromThePreviousCommit() throws {
+        let testbed = try ComposeTestbed()
+        try testbed.writeTreefile(packages: ["fixture-lib"], extra: "automatic-version-prefix: \"40\"\n")
+        #expect(try testbed.compose().version == "40")
+        #expect(try testbed.compose(forceNoCache: true).version == "40.1")
+        #expect(try testbed.compose(forceNoCache: true).version == "40.2")
+    }
+}
