@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages harness builds against and runs with. Idempotent: when
+# everything is already installed it does nothing and touches no network.
+set -euo pipefail
+
+packages=(
+    # C libraries harness links (each wrapped by one Swift module).
+    libostree-dev libdnf-dev librpm-dev libsolv-dev libsolvext-dev librepo-dev libarchive-dev pkg-config
+    # Programs harness runs: scriptlets in bubblewrap, rpm's elfdeps for base descriptions.
+    ostree rpm bubblewrap
+    # Test fixtures: RPMs built by rpmbuild, served by createrepo_c, a busybox base root.
+    createrepo-c busybox-static cpio
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]} > 0)); then
+    echo "Installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
