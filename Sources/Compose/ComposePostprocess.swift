@@ -67,6 +67,7 @@ struct ComposePostprocess {
         }
         guard !scripts.isEmpty else { return }
         let scratch = try TemporaryDirectory(prefix: "harness-postprocess-")
+        defer { scratch.remove() }
         for (name, text) in scripts {
             Console.progress("Running \(name)")
             let scriptPath = scratch.path + "/script"

@@ -45,6 +45,7 @@ public struct Composer {
         let scratchParent = options.cacheDirectory + "/tmp"
         try FileManager.default.createDirectory(atPath: scratchParent, withIntermediateDirectories: true)
         let scratch = try TemporaryDirectory(prefix: "compose-", in: scratchParent)
+        defer { scratch.remove() }
         let root = scratch.path + "/root"
         let assembler = TreeAssembler(cache: cache)
 

@@ -40,23 +40,27 @@ struct PackageFetcher {
         if !downloads.isEmpty {
             Console.progress("Downloading \(downloads.count) packages (\(ByteCount.format(totalBytes)))")
         }
-        var done = 0
+        let downloaded = ProgressCounter(total: downloads.count, label: "Downloaded")
         do {
-            try RepositoryDownloader.download(downloads) { _ in
-                done += 1
-                if done % 25 == 0 || done == downloads.count { Console.progress("Downloaded \(done)/\(downloads.count)") }
-            }
+            try RepositoryDownloader.download(downloads) { name in downloaded.advance(name) }
         } catch let error as RepoFetchError {
             throw ComposeError("\(error)")
         }
-        for (index, download) in downloads.enumerated() {
-            Console.progress("Importing \(index + 1)/\(downloads.count) \(download.name)")
-            do {
-                result[missing[index].nevra] = try cache.importPackage(at: download.destination)
-            } catch {
-                throw ComposeError("\(missing[index].nevra): \(error)")
+        if !downloads.isEmpty {
+            Console.progress("Importing \(downloads.count) packages into the package cache")
+            let counter = ProgressCounter(total: downloads.count, label: "Imported")
+            // librepo checked each file against the repository's checksum: reuse it.
+            let files = zip(downloads, missing).map { download, package in
+                (path: download.destination, sha256: package.checksumType == "sha256" ? package.checksum : nil)
             }
-            try? FileManager.default.removeItem(atPath: download.destination)
+            let imported: [CachedPackage]
+            do {
+                imported = try cache.importPackages(files) { nevra in counter.advance(nevra) }
+            } catch {
+                throw ComposeError("\(error)")
+            }
+            for (package, cached) in zip(missing, imported) { result[package.nevra] = cached }
+            for download in downloads { try? FileManager.default.removeItem(atPath: download.destination) }
         }
         return (resolved.map { result[$0.nevra]! }, missing.map(\.nevra))
     }

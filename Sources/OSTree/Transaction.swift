@@ -2,8 +2,9 @@ import CLibOSTree
 import Foundation
 
 /// Writes into a repository between `prepare` and `commit` of a transaction; see
-/// `OSTreeRepository.withTransaction`.
-public struct Transaction {
+/// `OSTreeRepository.withTransaction`. libostree's object writes and ref updates are
+/// thread-safe within a transaction, so one transaction may be shared by parallel importers.
+public struct Transaction: @unchecked Sendable {
     let repository: OSTreeRepository
     var handle: OpaquePointer { repository.handle }
 

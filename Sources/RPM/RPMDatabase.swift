@@ -41,6 +41,7 @@ public enum RPMDatabase {
         rpmtsSetVfyLevel(ts, 0)
         // librpm reads each package from a file even with --justdb: give it header-only ones.
         let scratchDirectory = try TemporaryDirectory(prefix: "harness-rpmdb-")
+        defer { scratchDirectory.remove() }
         let scratch = scratchDirectory.path
         var keys: [UnsafeMutablePointer<CChar>] = []
         defer { keys.forEach { free($0) } }

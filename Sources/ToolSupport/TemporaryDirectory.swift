@@ -1,6 +1,9 @@
 import Foundation
 
 /// A directory that exists for one job and is removed with everything in it afterwards.
+///
+/// Swift may release a local object right after its last use, so a caller that goes on
+/// using only `path` must keep the directory alive explicitly: `defer { scratch.remove() }`.
 public final class TemporaryDirectory {
     public let path: String
 
@@ -33,6 +36,30 @@ public enum FileTree {
         if (try? FileManager.default.removeItem(atPath: path)) == nil {
             _ = try? Program.run(["chattr", "-R", "-i", path])
             try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    /// Copies a regular file's content, mode and ownership to a new file `destination`.
+    public static func copyRegularFile(from source: String, to destination: String) throws {
+        var st = stat()
+        guard lstat(source, &st) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0o7777)
+        guard output >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            guard count > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            let written = buffer.withUnsafeBytes { write(output, $0.baseAddress, count) }
+            guard written == count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        }
+        // Set after writing: chown clears setuid bits, so the mode goes last.
+        guard fchown(output, st.st_uid, st.st_gid) == 0, fchmod(output, st.st_mode & 0o7777) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
     }
 

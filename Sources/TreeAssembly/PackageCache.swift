@@ -5,7 +5,7 @@ import RPM
 import ToolSupport
 
 /// A package in the cache: its commit and header.
-public struct CachedPackage {
+public struct CachedPackage: Sendable {
     public var commit: String
     public var header: RPMHeader
     /// Paths owned by users or groups other than root, fixed up after `%pre` scriptlets ran
@@ -23,8 +23,10 @@ public struct ForeignOwnership: Sendable, Equatable {
 /// Every RPM imported once into an OSTree commit of its own (rpm-ostree's pkgcache), so that
 /// trees are assembled from hard-link checkouts instead of unpacking packages again.
 ///
-/// Lives in a `bare` repository: checkouts keep real ownership and capabilities.
-public final class PackageCache {
+/// Lives in a `bare` repository: checkouts keep real ownership and capabilities. Immutable
+/// after creation; imports may run on several threads (libostree writes are thread-safe
+/// within a transaction).
+public final class PackageCache: @unchecked Sendable {
     public let repository: OSTreeRepository
 
     /// Metadata keys of a package commit.
@@ -73,6 +75,29 @@ public final class PackageCache {
     /// Imports an RPM file: header and payload digests checked, payload paths validated against
     /// the header's file list, ownership, modes and capabilities taken from the header.
     public func importPackage(at path: String) throws -> CachedPackage {
+        try repository.withTransaction { try importPackage(at: path, fileSHA256: nil, in: $0) }
+    }
+
+    /// Imports several RPM files at once, one per processor core, in one transaction; each
+    /// file may come with its SHA-256 when a download already checked it. Results keep the
+    /// order of `files`; the first failure fails the whole import and records nothing.
+    public func importPackages(_ files: [(path: String, sha256: String?)],
+                               progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> [CachedPackage] {
+        guard !files.isEmpty else { return [] }
+        return try repository.withTransaction { transaction in
+            let results = ResultSlots<CachedPackage>(count: files.count)
+            DispatchQueue.concurrentPerform(iterations: files.count) { index in
+                results[index] = Result {
+                    let package = try importPackage(at: files[index].path, fileSHA256: files[index].sha256, in: transaction)
+                    progress(package.header.nevra)
+                    return package
+                }
+            }
+            return try results.values()
+        }
+    }
+
+    private func importPackage(at path: String, fileSHA256 knownSHA256: String?, in transaction: Transaction) throws -> CachedPackage {
         let package = try RPMPackageFile(path: path)
         let header = package.header
         guard header.isVersion4 else {
@@ -80,48 +105,45 @@ public final class PackageCache {
         }
         guard !header.isSource else { throw RPMError(path, "source packages cannot be installed") }
         try package.verifyPayload()
-        let fileSHA256 = try Digest.sha256(file: path)
+        let fileSHA256 = try knownSHA256 ?? Digest.sha256(file: path)
 
         var filesByPath: [String: RPMFile] = [:]
         for file in header.files { filesByPath[file.path] = file }
         var foreign: [ForeignOwnership] = []
         var capabilityErrors: [Error] = []
 
-        let commit = try repository.withTransaction { transaction -> String in
-            let tree = MutableTree()
-            let importer = PayloadImporter(transaction: transaction, archiveName: path) { entryPath, entry in
-                guard let file = filesByPath[entryPath] else { return nil }
-                if file.user != "root" || file.group != "root" {
-                    foreign.append(ForeignOwnership(path: entryPath, user: file.user, group: file.group))
-                }
-                var xattrs: ExtendedAttributes = []
-                if let text = file.capabilities, !text.isEmpty {
-                    do {
-                        let capabilities = try FileCapabilities(text: text)
-                        if !capabilities.isEmpty { xattrs.append(("security.capability", capabilities.xattrValue)) }
-                    } catch { capabilityErrors.append(error) }
-                }
-                let mode = FileMode.type(entry.mode) | (file.mode & FileMode.permissionMask)
-                return EntryMetadata(attributes: FileAttributes(mode: mode), xattrs: xattrs)
+        let tree = MutableTree()
+        let importer = PayloadImporter(transaction: transaction, archiveName: path) { entryPath, entry in
+            guard let file = filesByPath[entryPath] else { return nil }
+            if file.user != "root" || file.group != "root" {
+                foreign.append(ForeignOwnership(path: entryPath, user: file.user, group: file.group))
             }
-            if !header.files.filter({ !$0.isGhost }).isEmpty {
-                try Self.refuseStrippedPayload(path: path, offset: package.payloadOffset)
-                let reader = try ArchiveReader(path: path, offset: package.payloadOffset)
-                _ = try importer.importEntries(from: reader, into: tree)
-            } else {
-                tree.setMetadata(try transaction.writeDirectoryMetadata(FileAttributes(mode: FileMode.directory | 0o755)))
+            var xattrs: ExtendedAttributes = []
+            if let text = file.capabilities, !text.isEmpty {
+                do {
+                    let capabilities = try FileCapabilities(text: text)
+                    if !capabilities.isEmpty { xattrs.append(("security.capability", capabilities.xattrValue)) }
+                } catch { capabilityErrors.append(error) }
             }
-            if let first = capabilityErrors.first { throw RPMError(path, "\(first)") }
-            let metadata: [String: MetadataValue] = [
-                Key.header: .bytes(header.exportBlob()),
-                Key.fileChecksum: .string(fileSHA256),
-                Key.foreignOwners: .strings(foreign.map { "\($0.path)\t\($0.user)\t\($0.group)" }),
-            ]
-            let commit = try transaction.writeCommit(tree: tree, parent: nil, subject: header.nevra,
-                                                     metadata: metadata, timestamp: 0)
-            transaction.setRef(Self.ref(name: header.name, evr: header.evr, arch: header.arch), to: commit)
-            return commit
+            let mode = FileMode.type(entry.mode) | (file.mode & FileMode.permissionMask)
+            return EntryMetadata(attributes: FileAttributes(mode: mode), xattrs: xattrs)
         }
+        if header.files.contains(where: { !$0.isGhost }) {
+            try Self.refuseStrippedPayload(path: path, offset: package.payloadOffset)
+            let reader = try ArchiveReader(path: path, offset: package.payloadOffset)
+            _ = try importer.importEntries(from: reader, into: tree)
+        } else {
+            tree.setMetadata(try transaction.writeDirectoryMetadata(FileAttributes(mode: FileMode.directory | 0o755)))
+        }
+        if let first = capabilityErrors.first { throw RPMError(path, "\(first)") }
+        let metadata: [String: MetadataValue] = [
+            Key.header: .bytes(header.exportBlob()),
+            Key.fileChecksum: .string(fileSHA256),
+            Key.foreignOwners: .strings(foreign.map { "\($0.path)\t\($0.user)\t\($0.group)" }),
+        ]
+        let commit = try transaction.writeCommit(tree: tree, parent: nil, subject: header.nevra,
+                                                 metadata: metadata, timestamp: 0)
+        transaction.setRef(Self.ref(name: header.name, evr: header.evr, arch: header.arch), to: commit)
         return CachedPackage(commit: commit, header: header, foreignOwners: foreign)
     }
 

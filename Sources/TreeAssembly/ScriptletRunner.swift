@@ -38,6 +38,7 @@ public struct ScriptletRunner {
         var command = scriptlet.interpreter
         var configured = sandbox
         let scratch = try TemporaryDirectory(prefix: "harness-scriptlet-")
+        defer { scratch.remove() }
         if let body = scriptlet.body {
             let scriptPath = scratch.path + "/script"
             try body.write(toFile: scriptPath, atomically: true, encoding: .utf8)

@@ -51,11 +51,13 @@ public struct TreeAssembler {
     /// `%post` and `%posttrans`, package by package in dependency order.
     public func runScriptlets(_ packages: [CachedPackage], in root: String) throws {
         let ordered = InstallOrder.sorted(packages)
-        // Scriptlets edit /etc in place (passwd, group): never through a link into the cache.
-        for directory in ["/etc", "/usr/etc"] { try HardLinks.breakAll(under: root + directory) }
-        let runner = ScriptletRunner(root: root)
         let withScripts = ordered.filter { !$0.header.scriptlets([.pre, .post, .posttrans]).isEmpty }
-        if !withScripts.isEmpty { Console.progress("Running scriptlets of \(withScripts.count) packages") }
+        if !withScripts.isEmpty {
+            Console.progress("Running scriptlets of \(withScripts.count) packages")
+            // Scriptlets edit /etc in place (passwd, group): never through a link into the cache.
+            for directory in ["/etc", "/usr/etc"] { try HardLinks.breakAll(under: root + directory) }
+        }
+        let runner = ScriptletRunner(root: root)
         for package in ordered { try runner.run(.pre, of: package.header) }
         try applyForeignOwnership(ordered, root: root)
         for package in ordered { try runner.run(.post, of: package.header) }
@@ -138,7 +140,11 @@ enum HardLinks {
         guard lstat(path, &st) == 0, FileMode.type(st.st_mode) == FileMode.regular, st.st_nlink > 1 else { return }
         let temporary = path + ".harness-copy"
         try? FileManager.default.removeItem(atPath: temporary)
-        try Program.check(["cp", "-a", "--", path, temporary])
+        do {
+            try FileTree.copyRegularFile(from: path, to: temporary)
+        } catch {
+            throw AssemblyError.io(path: path, message: "\(error)")
+        }
         guard rename(temporary, path) == 0 else {
             throw AssemblyError.io(path: path, message: String(cString: strerror(errno)))
         }

@@ -74,6 +74,7 @@ import TreeAssembly
 
     @Test func corruptPackageIsRefusedByItsDigest() throws {
         let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
         let repository = try FixtureRepository.build(specs: ["fixture-lib"], into: packages.path)
         // Flip bytes near the end of the payload, then regenerate the metadata so that the
         // download checksum matches: only the package's own digests can catch it.
@@ -93,6 +94,7 @@ import TreeAssembly
     @Test(arguments: ["../../etc/evil", "/etc/evil", "./usr/../../evil"])
     func hostilePayloadPathsAreRefused(hostileName: String) throws {
         let scratch = try TemporaryDirectory(prefix: "hostile-", in: ProcessScratchDirectory.path())
+        defer { scratch.remove() }
         let archive = scratch.path + "/payload.cpio"
         try HostileArchives.writeCpio(to: archive, hostileName: hostileName)
         let cache = try PackageCache(path: scratch.path + "/cache")

@@ -37,6 +37,7 @@ import ToolSupport
 
     @Test func namedSpecsBuildOnlyThosePackages() throws {
         let scratch = try TemporaryDirectory(prefix: "fixture-subset-")
+        defer { scratch.remove() }
         let repository = try FixtureRepository.build(specs: ["fixture-lib"], into: scratch.path + "/repo")
         let packages = try FileManager.default.contentsOfDirectory(atPath: repository.directory)
             .filter { $0.hasSuffix(".rpm") }
@@ -46,6 +47,7 @@ import ToolSupport
 
     @Test func unknownSpecNameIsRefused() throws {
         let scratch = try TemporaryDirectory(prefix: "fixture-subset-")
+        defer { scratch.remove() }
         #expect(throws: FixtureError.self) {
             try FixtureRepository.build(specs: ["fixture-does-not-exist"], into: scratch.path)
         }
@@ -54,6 +56,7 @@ import ToolSupport
     @Test func repoFilePointsAtTheRepository() throws {
         let repository = try FixtureRepository.shared()
         let scratch = try TemporaryDirectory(prefix: "fixture-repofile-")
+        defer { scratch.remove() }
         let path = try repository.writeRepoFile(named: "fixtures", in: scratch.path)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.contains("[fixtures]"))
@@ -76,6 +79,7 @@ import ToolSupport
     @Test(arguments: ["../../etc/evil", "/etc/evil", "./usr/../../evil"])
     func hostileCpioKeepsTheHostileName(_ hostileName: String) throws {
         let scratch = try TemporaryDirectory(prefix: "fixture-hostile-")
+        defer { scratch.remove() }
         let path = scratch.path + "/payload.cpio"
         try HostileArchives.writeCpio(to: path, hostileName: hostileName)
         let names = try Program.check(["cpio", "-it", "--quiet", "--absolute-filenames", "-F", path])
@@ -86,6 +90,7 @@ import ToolSupport
     /// `rpm -qp` with a throwaway database (Debian's rpm would otherwise use `~/.rpmdb`).
     private func query(_ options: [String], _ package: String) throws -> [String] {
         let database = try TemporaryDirectory(prefix: "fixture-rpmdb-")
+        defer { database.remove() }
         return try Program.check(["rpm", "-qp", "--dbpath", database.path] + options + [package])
             .stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
     }

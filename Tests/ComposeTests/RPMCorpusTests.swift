@@ -55,6 +55,7 @@ struct RPMCorpusTests {
     @Test(arguments: importOutcomes)
     func importIntoThePackageCache(file: String, outcome: Outcome) throws {
         let scratch = try TemporaryDirectory(prefix: "corpus-", in: ProcessScratchDirectory.path())
+        defer { scratch.remove() }
         let cache = try PackageCache(path: scratch.path + "/cache")
         let path = try #require(RPMCorpus.directory) + "/" + file
         switch outcome {

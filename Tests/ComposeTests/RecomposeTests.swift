@@ -26,6 +26,7 @@ import ToolSupport
 
     @Test func oneChangedPackageIsTheOnlyOneImportedAgain() throws {
         let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
         let repository = try FixtureRepository.build(
             specs: ["fixture-app-1.0", "fixture-lib", "fixture-base-files", "fixture-post"], into: packages.path)
         let testbed = try ComposeTestbed(packages: repository)
@@ -44,6 +45,7 @@ import ToolSupport
 
     @Test func aRebuiltPackageWithTheSameNEVRAChangesTheInputHash() throws {
         let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
         let repository = try FixtureRepository.build(specs: ["fixture-lib"], into: packages.path)
         let testbed = try ComposeTestbed(packages: repository)
         try testbed.writeTreefile(packages: ["fixture-lib"])

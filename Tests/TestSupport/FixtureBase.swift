@@ -19,6 +19,7 @@ public enum FixtureBase {
     /// Writes the archive to `path` with GNU tar: entries sorted by name, every one owned by 0:0.
     public static func writeArchive(to path: String) throws {
         let staging = try TemporaryDirectory(prefix: "fixture-base-")
+        defer { staging.remove() }
         let root = staging.path
         try populate(root)
         let topLevel = try FileManager.default.contentsOfDirectory(atPath: root).sorted()

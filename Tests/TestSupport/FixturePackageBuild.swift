@@ -29,6 +29,7 @@ enum FixturePackageBuild {
     /// goes to a scratch directory instead; payloads are zstd at level 1, cheap to make and to unpack.
     static func build(_ specFiles: [String], into outputDirectory: String) throws {
         let scratch = try TemporaryDirectory(prefix: "rpmbuild-")
+        defer { scratch.remove() }
         let top = scratch.path
         try FileManager.default.createDirectory(atPath: top + "/tmp", withIntermediateDirectories: true)
         let definitions = [
