@@ -22,6 +22,21 @@ public struct ArchiveEntry: Sendable {
     /// Extended attributes stored in the archive (tar/pax archives carry them; cpio does not).
     public var xattrs: [(name: String, value: [UInt8])]
 
+    public init(path: String, hardlinkTarget: String?, symlinkTarget: String?, mode: UInt32, uid: UInt32, gid: UInt32,
+                size: Int64, linkCount: UInt32, device: UInt64, inode: UInt64, xattrs: [(name: String, value: [UInt8])]) {
+        self.path = path
+        self.hardlinkTarget = hardlinkTarget
+        self.symlinkTarget = symlinkTarget
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.size = size
+        self.linkCount = linkCount
+        self.device = device
+        self.inode = inode
+        self.xattrs = xattrs
+    }
+
     public var isDirectory: Bool { FileMode.type(mode) == FileMode.directory }
     public var isRegularFile: Bool { FileMode.type(mode) == FileMode.regular }
     public var isSymlink: Bool { FileMode.type(mode) == FileMode.symlink }
@@ -130,12 +145,19 @@ public final class ArchiveReader {
         }
     }
 
-    /// Up to `count` bytes of the current entry's data (fewer at its end).
-    public func readPrefix(_ count: Int) throws -> [UInt8] {
+    /// The next `count` bytes of the current entry's data (fewer only at its end).
+    public func read(_ count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        let read = bytes.withUnsafeMutableBytes { archive_read_data(handle, $0.baseAddress, count) }
-        guard read >= 0 else { throw ArchiveError(archive: name, handle: handle) }
-        return Array(bytes.prefix(read))
+        var filled = 0
+        while filled < count {
+            let read = bytes.withUnsafeMutableBytes { buffer in
+                archive_read_data(handle, buffer.baseAddress! + filled, count - filled)
+            }
+            guard read >= 0 else { throw ArchiveError(archive: name, handle: handle) }
+            if read == 0 { break }
+            filled += read
+        }
+        return Array(bytes.prefix(filled))
     }
 
     /// The current entry's data in memory.

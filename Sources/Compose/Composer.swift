@@ -116,8 +116,10 @@ public struct Composer {
 
         try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
         try assembler.runScriptlets(packages, in: root)
+        Console.progress("Writing the rpm database")
         try assembler.writeDatabase(packages.map(\.header), root: root, append: true)
         try ComposePostprocess(treefile: treefile, root: root).apply()
+        Console.progress("Converting to the OSTree layout")
         try TreeLayout(root: root).apply()
 
         // Commit: written into the cache repository, where the hard-linked files already are,

@@ -27,7 +27,12 @@ public enum RPMDatabase {
 
         let ts = rpmtsCreate()
         defer { rpmtsFree(ts) }
-        guard rpmtsSetRootDir(ts, root) == 0 else { throw RPMError(root, "librpm refused the root directory") }
+        // With a root directory other than /, librpm chroot()s the whole process while the
+        // transaction runs, and every other thread sees the tree as /. Point the database
+        // path into the tree instead and leave the root alone; --justdb touches no other file.
+        rpmPushMacro(nil, "_dbpath", nil, dbDirectory, RMIL_CMDLINE)
+        defer { rpmPopMacro(nil, "_dbpath") }
+        guard rpmtsSetRootDir(ts, "/") == 0 else { throw RPMError(root, "librpm refused the root directory") }
         guard rpmtsInitDB(ts, 0o644) == 0 else { throw RPMError(dbDirectory, "cannot create the rpm database") }
         let flags = RPMTRANS_FLAG_JUSTDB.rawValue | RPMTRANS_FLAG_NOSCRIPTS.rawValue
             | RPMTRANS_FLAG_NOTRIGGERS.rawValue | RPMTRANS_FLAG_NOCONTEXTS.rawValue

@@ -17,6 +17,10 @@ public struct RPMFile: Sendable {
     /// Ghost files are owned but not shipped in the payload.
     public var isGhost: Bool
     public var size: UInt64
+    /// For a symbolic link, its target; empty otherwise.
+    public var symlinkTarget: String
+    /// The inode number the packager's file had: files sharing one are hard links.
+    public var inode: UInt32
 }
 
 /// When a scriptlet runs, in rpm's terms.
@@ -114,7 +118,9 @@ public final class RPMHeader: @unchecked Sendable {
                 isConfig: flags & rpmfileAttrs(RPMFILE_CONFIG.rawValue) != 0,
                 isDocumentation: flags & rpmfileAttrs(RPMFILE_DOC.rawValue) != 0,
                 isGhost: flags & rpmfileAttrs(RPMFILE_GHOST.rawValue) != 0,
-                size: UInt64(rpmfilesFSize(fi, index)))
+                size: UInt64(rpmfilesFSize(fi, index)),
+                symlinkTarget: rpmfilesFLink(fi, index).map { String(cString: $0) } ?? "",
+                inode: UInt32(rpmfilesFInode(fi, index)))
         }
     }
 

@@ -33,10 +33,29 @@ public enum FileTree {
     /// deployment roots. Missing paths are fine.
     public static func removeRecursively(_ path: String) {
         guard FileManager.default.fileExists(atPath: path) || isSymlink(path) else { return }
-        if (try? FileManager.default.removeItem(atPath: path)) == nil {
+        if !removeTree(AT_FDCWD, path) {
             _ = try? Program.run(["chattr", "-R", "-i", path])
-            try? FileManager.default.removeItem(atPath: path)
+            _ = removeTree(AT_FDCWD, path)
         }
+    }
+
+    /// Removes `name` (relative to the directory `parent`) and everything below it without
+    /// following symlinks, as `rm -rf` does; false if anything stayed.
+    private static func removeTree(_ parent: Int32, _ name: String) -> Bool {
+        if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return true }
+        guard errno == EISDIR || errno == EPERM else { return false }
+        let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0, let directory = fdopendir(fd) else { return false }
+        var removedAll = true
+        while let entry = readdir(directory) {
+            let child = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if child == "." || child == ".." { continue }
+            removedAll = removeTree(dirfd(directory), child) && removedAll
+        }
+        closedir(directory)
+        return removedAll && unlinkat(parent, name, AT_REMOVEDIR) == 0
     }
 
     /// Copies a regular file's content, mode and ownership to a new file `destination`.

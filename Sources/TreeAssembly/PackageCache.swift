@@ -129,9 +129,13 @@ public final class PackageCache: @unchecked Sendable {
             return EntryMetadata(attributes: FileAttributes(mode: mode), xattrs: xattrs)
         }
         if header.files.contains(where: { !$0.isGhost }) {
-            try Self.refuseStrippedPayload(path: path, offset: package.payloadOffset)
-            let reader = try ArchiveReader(path: path, offset: package.payloadOffset)
-            _ = try importer.importEntries(from: reader, into: tree)
+            if try Self.hasStrippedPayload(path: path, offset: package.payloadOffset) {
+                let reader = try StrippedCpioReader(path: path, offset: package.payloadOffset, files: header.files)
+                _ = try importer.importEntries(from: reader, into: tree)
+            } else {
+                let reader = try ArchiveReader(path: path, offset: package.payloadOffset)
+                _ = try importer.importEntries(from: reader, into: tree)
+            }
         } else {
             tree.setMetadata(try transaction.writeDirectoryMetadata(FileAttributes(mode: FileMode.directory | 0o755)))
         }
@@ -147,14 +151,12 @@ public final class PackageCache: @unchecked Sendable {
         return CachedPackage(commit: commit, header: header, foreignOwners: foreign)
     }
 
-    /// rpm's "stripped" cpio payload (magic `07070X`, entries named only by their index in
-    /// the header) is not a format libarchive reads: refuse it by name rather than as garbage.
-    static func refuseStrippedPayload(path: String, offset: Int64) throws {
+    /// Whether the payload is rpm's "stripped" cpio (magic `07070X`), which libarchive does
+    /// not read.
+    static func hasStrippedPayload(path: String, offset: Int64) throws -> Bool {
         let reader = try ArchiveReader(path: path, offset: offset, raw: true)
-        guard try reader.nextEntry() != nil else { return }
-        if try reader.readPrefix(6) == Array("07070X".utf8) {
-            throw RPMError(path, "its payload is in rpm's stripped cpio format (07070X), which harness cannot import yet")
-        }
+        guard try reader.nextEntry() != nil else { return false }
+        return try reader.read(6) == StrippedCpioReader.magic
     }
 
     /// Imports a root filesystem archive (tar, optionally compressed) as it is, ownership,

@@ -41,7 +41,7 @@ struct PayloadImporter {
     }
 
     /// Imports every entry of `reader` into `tree`.
-    func importEntries(from reader: ArchiveReader, into tree: MutableTree) throws -> Summary {
+    func importEntries(from reader: some PayloadSource, into tree: MutableTree) throws -> Summary {
         var summary = Summary()
         let defaultDirectory = try transaction.writeDirectoryMetadata(FileAttributes(mode: FileMode.directory | 0o755))
         if tree.isEmptyOfMetadata { tree.setMetadata(defaultDirectory) }
