@@ -71,3 +71,21 @@ import ToolSupport
         #expect(try testbed.compose(forceNoCache: true).version == "40.2")
     }
 }
+
+/// `base:` naming a ref composed before: packages go on top, the rpmdb grows.
+@Suite struct BaseRefTests {
+    @Test func packagesLayerOnAnEarlierComposeAndTheDatabaseKeepsItsPackages() throws {
+        let testbed = try ComposeTestbed()
+        try testbed.writeTreefile(packages: ["fixture-lib"], ref: "fixture/base")
+        let base = try testbed.compose()
+        let treefile = "ref: fixture/derived\nbase: fixture/base\nrepos: [fixtures]\npackages: [fixture-app]\n"
+        try treefile.write(toFile: testbed.treefilePath, atomically: true, encoding: .utf8)
+        let derived = try testbed.compose()
+        #expect(derived.packages == ["fixture-app-2.0-1.noarch"], "fixture-lib is already in the base")
+        let tree = try testbed.checkout(derived.commit)
+        #expect(try testbed.installedPackages(in: tree) == ["fixture-app-2.0-1.noarch", "fixture-lib-1.0-1.noarch",
+                                                            "fixtureos-base-1-0.harness.x86_64"])
+        #expect(FileManager.default.fileExists(atPath: tree + "/usr/lib/fixture/lib.txt"))
+        #expect(try testbed.refs()["fixture/base"] == base.commit)
+    }
+}
