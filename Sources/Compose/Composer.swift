@@ -53,8 +53,13 @@ public struct Composer {
         var baseIdentity: String?
         var databaseExists = false
         switch treefile.base {
-        case .archive(let path):
-            let commit = try cache.importBaseArchive(at: path)
+        case .archive(let path), .recipe(let path):
+            let archive = if case .recipe = treefile.base {
+                try BaseRecipe(path: path, cacheDirectory: options.cacheDirectory).archive()
+            } else {
+                path
+            }
+            let commit = try cache.importBaseArchive(at: archive)
             baseIdentity = "archive:" + (try cache.repository.commit(commit).metadata["harness.base.archive-sha256"]?.stringValue ?? commit)
             try assembler.checkoutBase(commit, into: root)
         case .ostreeRef(let baseRef):
@@ -152,7 +157,13 @@ public struct Composer {
     private func loadRepositories(_ treefile: Treefile, into solver: PackageSolver) throws -> [String: RepoDefinition] {
         var variables = ["basearch": options.basearch, "arch": options.basearch]
         if let releasever = treefile.releasever { variables["releasever"] = releasever }
-        let definitions = try RepoFile.definitions(in: treefile.directory, variables: variables)
+        var definitions = try RepoFile.definitions(in: treefile.directory, variables: variables)
+        for (id, script) in treefile.localRepos.sorted(by: { $0.key < $1.key }) {
+            if let clash = definitions[id] {
+                throw ComposeError("\(treefile.path): local-repos: '\(id)' is also defined in \(clash.file)")
+            }
+            definitions[id] = try LocalRepository(id: id, script: script, cacheDirectory: options.cacheDirectory).build()
+        }
         var used: [String: RepoDefinition] = [:]
         for id in treefile.repos {
             guard let definition = definitions[id] else {

@@ -18,9 +18,10 @@ public enum RPMDatabase {
     }
 
     private static func runJustDatabaseTransaction(headers: [RPMHeader], root: String, replacing: Bool) throws {
-        RPMLibrary.ensureReady()
-        RPMLibrary.lock.lock()
-        defer { RPMLibrary.lock.unlock() }
+        try RPMLibrary.withLibrary { try runLocked(headers: headers, root: root, replacing: replacing) }
+    }
+
+    private static func runLocked(headers: [RPMHeader], root: String, replacing: Bool) throws {
         let dbDirectory = root + RPMLibrary.databasePath
         if replacing { try? FileManager.default.removeItem(atPath: dbDirectory) }
         try FileManager.default.createDirectory(atPath: dbDirectory, withIntermediateDirectories: true)
@@ -122,9 +123,9 @@ private let justDatabaseNotify: rpmCallbackFunction = { _, what, _, _, key, data
 }
 
 extension RPMDatabase {
-    /// Points librpm at a tree's database path (`/usr/share/rpm`) before another library
-    /// (libsolv) opens the database through librpm.
-    public static func prepareForReading() {
-        RPMLibrary.ensureReady()
+    /// Runs `body` (another library opening a tree's database through librpm, as libsolv
+    /// does) with librpm held and its database path pinned to `/usr/share/rpm`.
+    public static func whileDatabasePathIsPinned<R>(_ body: () throws -> R) rethrows -> R {
+        try RPMLibrary.withLibrary(body)
     }
 }

@@ -53,16 +53,15 @@ public final class RPMHeader: @unchecked Sendable {
 
     /// Rebuilds a header from `exportBlob()` output (as stored in the package cache).
     public convenience init(blob: [UInt8], source: String) throws {
-        RPMLibrary.ensureReady()
-        let copy = UnsafeMutableRawPointer.allocate(byteCount: blob.count, alignment: 8)
-        blob.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: blob.count) }
-        // HEADERIMPORT_COPY makes librpm take its own copy.
-        guard let header = headerImport(copy, UInt32(blob.count), headerImportFlags(HEADERIMPORT_COPY.rawValue)) else {
-            copy.deallocate()
-            throw RPMError(source, "stored RPM header is damaged")
+        let imported = RPMLibrary.withLibrary { () -> Header? in
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: blob.count, alignment: 8)
+            defer { copy.deallocate() }
+            blob.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: blob.count) }
+            // HEADERIMPORT_COPY makes librpm take its own copy.
+            return headerImport(copy, UInt32(blob.count), headerImportFlags(HEADERIMPORT_COPY.rawValue))
         }
-        copy.deallocate()
-        self.init(adopting: header)
+        guard let imported else { throw RPMError(source, "stored RPM header is damaged") }
+        self.init(adopting: imported)
     }
 
     /// The header in rpm's on-disk form, for storing beside a cached package.

@@ -12,9 +12,11 @@ public struct RPMPackageFile {
     /// Reads and checks the package's headers. Signatures are not required (a key the
     /// machine lacks is not an error here); header digests are.
     public init(path: String) throws {
-        RPMLibrary.ensureReady()
-        RPMLibrary.lock.lock()
-        defer { RPMLibrary.lock.unlock() }
+        (header, payloadOffset) = try RPMLibrary.withLibrary { try Self.read(path) }
+        self.path = path
+    }
+
+    private static func read(_ path: String) throws -> (RPMHeader, Int64) {
         guard let fd = Fopen(path, "r.ufdio"), Ferror(fd) == 0 else {
             throw RPMError(path, "cannot open: \(String(cString: strerror(errno)))")
         }
@@ -35,9 +37,7 @@ public struct RPMPackageFile {
             throw RPMError(path, "damaged RPM package: its header does not match its digests")
         }
         guard let header else { throw RPMError(path, "not an RPM package") }
-        self.path = path
-        self.header = RPMHeader(adopting: header)
-        self.payloadOffset = Int64(Ftell(fd))
+        return (RPMHeader(adopting: header), Int64(Ftell(fd)))
     }
 
     /// Checks the payload against the digest in the header; throws when they differ.

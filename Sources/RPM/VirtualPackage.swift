@@ -9,7 +9,13 @@ extension RPMHeader {
     /// - Parameter provides: capabilities (`libc.so.6()(64bit)`, `/usr/bin/sh`, ...), unversioned.
     public static func virtualPackage(name: String, version: String, release: String, arch: String,
                                       summary: String, provides: [String]) throws -> RPMHeader {
-        RPMLibrary.ensureReady()
+        try RPMLibrary.withLibrary {
+            try build(name: name, version: version, release: release, arch: arch, summary: summary, provides: provides)
+        }
+    }
+
+    private static func build(name: String, version: String, release: String, arch: String,
+                              summary: String, provides: [String]) throws -> RPMHeader {
         let header = headerNew()!
         func put(_ tag: rpmTag_e, _ value: String) {
             headerPutString(header, rpmTagVal(tag.rawValue), value)

@@ -67,9 +67,9 @@ public final class PackageSolver {
     /// looks where Debian's rpm keeps its database (`$HOME/.rpmdb`), not inside the tree.
     public func loadInstalled() throws {
         let pool = UnsafeMutablePointer<Pool>(OpaquePointer(dnf_sack_get_pool(sack)))!
-        RPMDatabase.prepareForReading()
         let repo = repo_create(pool, "@System")
-        guard repo_add_rpmdb(repo, nil, Int32(REPO_USE_ROOTDIR)) == 0 else {
+        let status = RPMDatabase.whileDatabasePathIsPinned { repo_add_rpmdb(repo, nil, Int32(REPO_USE_ROOTDIR)) }
+        guard status == 0 else {
             let message = pool_errstr(pool).map { String(cString: $0) } ?? "unknown error"
             throw SolverError.loadFailed("reading the installed packages: \(message)")
         }

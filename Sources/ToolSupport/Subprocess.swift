@@ -55,6 +55,21 @@ public enum Program {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs a long job whose output is progress for the user: both its streams go to our
+    /// stderr as they come. Returns its exit status.
+    public static func runShowingOutput(_ arguments: [String], currentDirectory: String? = nil) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.standardError
+        process.standardError = FileHandle.standardError
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// Like `run`, but a non-zero exit throws `ProgramFailure`.
     @discardableResult
     public static func check(_ arguments: [String], environment: [String: String]? = nil,

@@ -44,6 +44,9 @@ public struct Treefile: Sendable {
     public var documentation: Bool?
     /// The tree to build on, from our `base:` key.
     public var base: TreefileBase?
+    /// Our `local-repos:` key: repository id → absolute path of a script that builds an rpm-md
+    /// repository into the directory it is given; the id can then be used in `repos`.
+    public var localRepos: [String: String]
     /// Free-form metadata for other tools (`${var}` substituted in top-level strings).
     public var metadata: [String: TreefileValue]
     /// Extra commit metadata (`${var}` substituted in top-level strings).
@@ -104,6 +107,7 @@ public struct Treefile: Sendable {
         self.recommends = bool("recommends")
         self.documentation = bool("documentation")
         self.base = merged.externals.base
+        self.localRepos = merged.externals.localRepos
         self.metadata = values["metadata"]?.mapValue ?? [:]
         self.addCommitMetadata = values["add-commit-metadata"]?.mapValue ?? [:]
         self.variables = variables
@@ -134,4 +138,7 @@ public enum TreefileBase: Sendable, Equatable {
     case archive(path: String)
     /// An OSTree ref in the target repo.
     case ostreeRef(String)
+    /// A script (`.sh`) that writes a root filesystem archive to the path it is given;
+    /// absolute path. The compose runs it and caches the archive by the script's hash.
+    case recipe(path: String)
 }

@@ -45,6 +45,8 @@ struct TreefileExternals {
     var passwdFile: String?
     var groupFile: String?
     var base: TreefileBase?
+    /// `local-repos:` repository id → the script that builds it.
+    var localRepos: [String: String] = [:]
 
     /// Every external file named, for `Treefile.externalFiles`.
     var paths: [String] {
@@ -53,7 +55,11 @@ struct TreefileExternals {
         paths += addFiles.map(\.source)
         if let passwdFile { paths.append(passwdFile) }
         if let groupFile { paths.append(groupFile) }
-        if case .archive(let archive) = base { paths.append(archive) }
+        switch base {
+        case .archive(let path), .recipe(let path): paths.append(path)
+        default: break
+        }
+        paths += localRepos.keys.sorted().map { localRepos[$0]! }
         return paths
     }
 }

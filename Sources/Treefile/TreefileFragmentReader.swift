@@ -73,9 +73,12 @@ struct TreefileFragmentReader {
             throw error(.invalidValue, context + "'\(name)' of type file names an external file, which an inline treefile cannot do")
         }
         var fragment = TreefileFragment()
+        if entries["local-repos"] != nil {
+            throw error(.invalidValue, context + "'local-repos' names scripts, which an inline treefile cannot do")
+        }
         if let base = entries["base"]?.stringValue {
-            guard !Self.isArchive(base) else {
-                throw error(.invalidValue, context + "'base' names an archive file, which an inline treefile cannot do")
+            guard !Self.isArchive(base), !Self.isRecipe(base) else {
+                throw error(.invalidValue, context + "'base' names a file, which an inline treefile cannot do")
             }
             fragment.externals.base = .ostreeRef(base)
         }
@@ -86,6 +89,11 @@ struct TreefileFragmentReader {
     /// Whether a `base:` value names an archive rather than an OSTree ref.
     static func isArchive(_ base: String) -> Bool {
         TreefileKeys.archiveSuffixes.contains { base.hasSuffix($0) }
+    }
+
+    /// Whether a `base:` value names a script that builds the base archive.
+    static func isRecipe(_ base: String) -> Bool {
+        TreefileKeys.recipeSuffixes.contains { base.hasSuffix($0) }
     }
 
     // MARK: - Steps
@@ -237,7 +245,17 @@ struct TreefileFragmentReader {
             externals[keyPath: keyPath] = try existing(filename, named: "\(name) file")
         }
         if let base = entries["base"]?.stringValue {
-            externals.base = Self.isArchive(base) ? .archive(path: try existing(base, named: "base archive")) : .ostreeRef(base)
+            if Self.isArchive(base) {
+                externals.base = .archive(path: try existing(base, named: "base archive"))
+            } else if Self.isRecipe(base) {
+                externals.base = .recipe(path: try existing(base, named: "base recipe"))
+            } else {
+                externals.base = .ostreeRef(base)
+            }
+        }
+        for (id, script) in entries["local-repos"]?.mapValue ?? [:] {
+            guard let script = script.stringValue else { continue }
+            externals.localRepos[id] = try existing(script, named: "local-repos script")
         }
         return externals
     }

@@ -26,7 +26,7 @@ struct TreefileKey: Sendable {
     let isImplemented: Bool
 }
 
-/// Every key rpm-ostree's treefiles accept (plus our `base`), from treefile-keys.md.
+/// Every key rpm-ostree's treefiles accept (plus our `base` and `local-repos`), from treefile-keys.md.
 enum TreefileKeys {
     static func key(_ name: String) -> TreefileKey? { known[name] }
 
@@ -50,6 +50,8 @@ enum TreefileKeys {
 
     /// `base:` values with these endings name an archive; anything else is an OSTree ref.
     static let archiveSuffixes = [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".tar.bz2"]
+    /// `base:` values naming a script that builds the base archive.
+    static let recipeSuffixes = [".sh"]
 
     private static let known: [String: TreefileKey] = {
         func key(_ shape: ValueShape, _ merge: TreefileKey.Merge, implemented: Bool = false) -> TreefileKey {
@@ -61,6 +63,7 @@ enum TreefileKeys {
             "ref": key(.string, .includerWins, implemented: true),
             "basearch": key(.string, .includerWins, implemented: true),
             "base": key(.string, .includerWins, implemented: true),
+            "local-repos": key(.stringMap, .mapUnion, implemented: true),
             "repos": key(.stringList, .concatenate, implemented: true),
             "packages": key(.stringList, .union, implemented: true),
             "exclude-packages": key(.stringList, .concatenate, implemented: true),

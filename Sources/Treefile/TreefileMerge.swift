@@ -51,5 +51,6 @@ extension TreefileExternals {
         passwdFile = passwdFile ?? included.passwdFile
         groupFile = groupFile ?? included.groupFile
         base = base ?? included.base
+        localRepos.merge(included.localRepos) { including, _ in including }
     }
 }

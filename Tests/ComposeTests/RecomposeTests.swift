@@ -89,3 +89,40 @@ import ToolSupport
         #expect(try testbed.refs()["fixture/base"] == base.commit)
     }
 }
+
+/// `base:` naming a script: run once, cached by the script's hash.
+@Suite struct BaseRecipeTests {
+    @Test func theRecipeRunsOnceAndItsArchiveBecomesTheBase() throws {
+        let testbed = try ComposeTestbed()
+        let runs = testbed.directory + "/recipe-runs"
+        let recipe = """
+            #!/bin/sh
+            set -e
+            echo run >> \(runs)
+            cp \(testbed.directory)/base.tar.gz "$1"
+
+            """
+        let recipePath = testbed.directory + "/build-base.sh"
+        try recipe.write(toFile: recipePath, atomically: true, encoding: .utf8)
+        chmod(recipePath, 0o755)
+        let treefile = "ref: fixture/recipe\nbase: build-base.sh\nrepos: [fixtures]\npackages: [fixture-post]\n"
+        try treefile.write(toFile: testbed.treefilePath, atomically: true, encoding: .utf8)
+        let first = try testbed.compose()
+        let tree = try testbed.checkout(first.commit)
+        #expect(FileManager.default.fileExists(atPath: tree + "/usr/share/fixture/post-ran"), "the recipe's busybox ran %post")
+        _ = try testbed.compose(forceNoCache: true)
+        #expect(try String(contentsOfFile: runs, encoding: .utf8) == "run\n", "the second compose used the cached archive")
+    }
+
+    @Test func aFailingRecipeFailsTheComposeNamingIt() throws {
+        let testbed = try ComposeTestbed()
+        let recipePath = testbed.directory + "/broken.sh"
+        try "#!/bin/sh\nexit 4\n".write(toFile: recipePath, atomically: true, encoding: .utf8)
+        chmod(recipePath, 0o755)
+        try "ref: fixture/recipe\nbase: broken.sh\nrepos: [fixtures]\npackages: [fixture-lib]\n"
+            .write(toFile: testbed.treefilePath, atomically: true, encoding: .utf8)
+        let message = try #require(errorText { _ = try testbed.compose() })
+        #expect(message.contains("broken.sh failed with exit status 4"))
+        #expect(try testbed.refs().isEmpty)
+    }
+}

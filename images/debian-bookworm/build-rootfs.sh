@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The base of the default image: a Debian bookworm root filesystem made from Debian's own
+# packages, written as a tar archive to the path given as the only argument.
+#
+# `harness compose tree` runs this through the treefile's `base:` key and caches the archive by
+# this script's SHA-256: edit the script and the next compose rebuilds the base.
+#
+# What it holds (see ../../../shared/notes/environment.md for the measured recipe):
+# - debootstrap minbase plus systemd, udev, dbus, kmod, ostree, ostree-boot, the qemu guest
+#   agent, bubblewrap and rpm, and the runtime libraries treectl links;
+# - the Debian kernel and a dracut initramfs with the ostree module and virtio drivers
+#   (initramfs-tools conflicts with dracut, so the kernel comes after debootstrap, with
+#   INITRD=No so that no default initramfs is built for nothing).
+set -euo pipefail
+
+output=${1:?usage: build-rootfs.sh OUTPUT.tar}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+
+command -v debootstrap >/dev/null || {
+    echo "build-rootfs.sh: installing debootstrap" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+}
+
+work=$(mktemp -d /var/tmp/debian-rootfs.XXXXXX)
+root=$work/root
+unmount_all() {
+    for mountpoint in dev/pts dev proc sys; do
+        mountpoint -q "$root/$mountpoint" 2>/dev/null && umount -l "$root/$mountpoint"
+    done
+    return 0
+}
+cleanup() {
+    unmount_all
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+packages=(
+    systemd-sysv systemd udev dbus kmod e2fsprogs procps iproute2
+    ostree ostree-boot qemu-guest-agent bubblewrap rpm
+    # treectl's runtime libraries
+    libostree-1-1 libglib2.0-0 libdnf2 librepo0 libsolv1 libsolvext1 librpm9 libarchive13
+)
+echo "== debootstrap $suite (minbase + ${#packages[@]} packages)" >&2
+debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" "$suite" "$root" "$mirror" >&2
+
+echo "== kernel and dracut" >&2
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+mount -t proc proc "$root/proc"
+mount -t sysfs sysfs "$root/sys"
+chroot "$root" env DEBIAN_FRONTEND=noninteractive INITRD=No \
+    apt-get install -y -qq --no-install-recommends linux-image-amd64 dracut >&2
+
+kver=$(ls "$root/lib/modules" | sort -V | tail -n 1)
+echo "== initramfs for $kver" >&2
+chroot "$root" dracut --force --no-hostonly --add ostree \
+    --add-drivers "virtio_blk virtio_pci virtio_scsi virtio_net virtio_console" \
+    --kver "$kver" "/boot/initrd.img-$kver" >&2
+unmount_all
+
+# Nothing of the build host or of apt's downloads belongs in an image.
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/tmp/* "$root"/var/tmp/*
+: >"$root/etc/machine-id"
+
+echo "== archive" >&2
+tar --xattrs --xattrs-include='*' --numeric-owner -C "$root" -cf "$output" .
