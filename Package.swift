@@ -29,6 +29,8 @@ let package = Package(
         shim("CLibSolv", pkgConfig: "libsolvext", apt: "libsolvext-dev"),
         shim("CLibRPM", pkgConfig: "rpm", apt: "librpm-dev"),
         shim("CLibArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
+        shim("CLibGuestfs", pkgConfig: "libguestfs", apt: "libguestfs-dev"),
+        shim("CLibvirt", pkgConfig: "libvirt-qemu", apt: "libvirt-dev"),
 
         // Layer 2: one Swift wrapper per C library.
         .target(name: "OSTree", dependencies: ["CLibOSTree", "ToolSupport"]),
@@ -36,6 +38,8 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CLibArchive", "ToolSupport"]),
         .target(name: "Solver", dependencies: ["CLibDNF", "CLibSolv", "RPM", "ToolSupport"]),
         .target(name: "RepoFetch", dependencies: ["CLibRepo", "ToolSupport"]),
+        .target(name: "Guestfs", dependencies: ["CLibGuestfs"]),
+        .target(name: "Libvirt", dependencies: ["CLibvirt", "ToolSupport"]),
 
         // Shared plumbing: errors, progress on stderr, running programs.
         .target(name: "ToolSupport", dependencies: [
@@ -51,9 +55,13 @@ let package = Package(
             "Treefile", "TreeAssembly", "Solver", "RepoFetch", "OSTree", "RPM", "Archive", "ToolSupport",
         ]),
 
+        // Layer 4: images and machines.
+        .target(name: "ImageBuild", dependencies: ["Guestfs", "OSTree", "ToolSupport"]),
+        .target(name: "Machine", dependencies: ["Libvirt", "ToolSupport"]),
+
         // Layer 6: command-line front ends.
         .executableTarget(name: "harness", dependencies: [
-            "Compose", "Treefile", "ToolSupport",
+            "Compose", "Treefile", "ImageBuild", "Machine", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [

@@ -90,8 +90,12 @@ public enum RPMDatabase {
     }
 
     /// rpm 4.18 keeps SQLite `-wal`/`-shm` files beside the database; a tree must hold the
-    /// complete database alone.
+    /// complete database alone. The database is then switched from WAL to rollback-journal
+    /// mode (bytes 18 and 19 of the header, as `PRAGMA journal_mode=DELETE` records it): a
+    /// WAL database cannot even be read where its directory is read-only, as `/usr` is in a
+    /// deployment.
     private static func checkpointSQLite(in directory: String) throws {
+        defer { try? leaveWriteAheadLogMode(directory + "/rpmdb.sqlite") }
         for suffix in ["-wal", "-shm"] {
             let path = directory + "/rpmdb.sqlite" + suffix
             if FileManager.default.fileExists(atPath: path) {
@@ -103,6 +107,16 @@ public enum RPMDatabase {
             }
         }
     }
+}
+
+/// Marks a checkpointed SQLite database as rollback-journal mode.
+private func leaveWriteAheadLogMode(_ path: String) throws {
+    let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    try handle.seek(toOffset: 18)
+    guard let versions = try handle.read(upToCount: 2), versions == Data([2, 2]) else { return }
+    try handle.seek(toOffset: 18)
+    try handle.write(contentsOf: Data([1, 1]))
 }
 
 /// Opens and closes the header-only package files librpm asks for; `data` holds the one open.

@@ -7,6 +7,7 @@ public final class InterruptCleanup: @unchecked Sendable {
 
     private let lock = NSLock()
     private var paths: Set<String> = []
+    private var actions: [String: @Sendable () -> Void] = [:]
     private var sources: [DispatchSourceSignal] = []
 
     /// Removes `path` if the process is interrupted before `unregister`.
@@ -18,14 +19,26 @@ public final class InterruptCleanup: @unchecked Sendable {
         lock.withLock { _ = paths.remove(path) }
     }
 
-    /// On SIGINT or SIGTERM: remove every registered path, then exit with 128 + signal.
+    /// Runs `action` (destroying a VM, say) if the process is interrupted before
+    /// `unregisterAction(key)`. Actions run before paths are removed.
+    public func registerAction(_ key: String, _ action: @escaping @Sendable () -> Void) {
+        lock.withLock { actions[key] = action }
+    }
+
+    public func unregisterAction(_ key: String) {
+        lock.withLock { _ = actions.removeValue(forKey: key) }
+    }
+
+    /// On SIGINT or SIGTERM: run every registered action, remove every registered path, then
+    /// exit with 128 + signal.
     public func installSignalHandlers() {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
-                let pending = lock.withLock { paths }
-                FileHandle.standardError.write(Data("interrupted: cleaning up \(pending.count) scratch paths\n".utf8))
+                let (pending, pendingActions) = lock.withLock { (paths, actions) }
+                FileHandle.standardError.write(Data("interrupted: cleaning up\n".utf8))
+                for action in pendingActions.values { action() }
                 for path in pending { FileTree.removeRecursively(path) }
                 exit(128 + signalNumber)
             }

@@ -15,8 +15,8 @@ package_root=$(cd "$here/../.." && pwd)
 mkdir -p "$output"
 
 echo "== treectl (release, static Swift runtime)" >&2
-swift build --package-path "$package_root" -c release --static-swift-stdlib --product treectl >&2
-binary=$(swift build --package-path "$package_root" -c release --static-swift-stdlib --show-bin-path)/treectl
+swift build --package-path "$package_root" --scratch-path "$package_root/.build-image" -c release --static-swift-stdlib --product treectl >&2
+binary=$(swift build --package-path "$package_root" --scratch-path "$package_root/.build-image" -c release --static-swift-stdlib --show-bin-path)/treectl
 
 work=$(mktemp -d /var/tmp/harness-packages.XXXXXX)
 trap 'rm -rf "$work"' EXIT

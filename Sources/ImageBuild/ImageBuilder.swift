@@ -1,0 +1,149 @@
+import Foundation
+import Guestfs
+import OSTree
+import ToolSupport
+
+/// `harness image build`: an OSTree commit into a disk image that boots on any machine that
+/// boots disks: a real partition table, labelled `/boot` and root filesystems, the OSTree
+/// sysroot with the commit deployed, and extlinux driven by ostree's syslinux backend (ostree
+/// swaps its configuration atomically on every deployment change).
+///
+/// The filesystems are built on the host (`mkfs.ext4 -d`, into the disk file at their
+/// offsets); the libguestfs appliance is launched once, only to install extlinux.
+public struct ImageBuilder {
+    public let options: ImageOptions
+
+    public init(options: ImageOptions) { self.options = options }
+
+    public func build() throws {
+        try validate()
+        let commit = try resolveCommit()
+        let outputDirectory = (options.output as NSString).deletingLastPathComponent
+        let staging = try TemporaryDirectory(prefix: "harness-image-", in: "/var/tmp")
+        defer { staging.remove() }
+        let sysroot = staging.path + "/sysroot"
+
+        try makeSysroot(sysroot, commit: commit)
+        let bootContent = staging.path + "/boot"
+        try FileManager.default.moveItem(atPath: sysroot + "/boot", toPath: bootContent)
+        try FileManager.default.createDirectory(atPath: sysroot + "/boot", withIntermediateDirectories: false)
+
+        let raw = staging.path + "/disk.raw"
+        try writeDisk(raw, sysroot: sysroot, bootContent: bootContent)
+        try installBootloader(raw)
+
+        let temporaryOutput = outputDirectory + "/." + (options.output as NSString).lastPathComponent + ".partial"
+        defer { try? FileManager.default.removeItem(atPath: temporaryOutput) }
+        switch options.format {
+        case .qcow2:
+            Console.progress("Converting to qcow2")
+            try Program.check(["qemu-img", "convert", "-O", "qcow2", raw, temporaryOutput])
+        case .raw:
+            try FileManager.default.moveItem(atPath: raw, toPath: temporaryOutput)
+        }
+        guard rename(temporaryOutput, options.output) == 0 else {
+            throw ImageError("\(options.output): \(String(cString: strerror(errno)))")
+        }
+        Console.progress("Wrote \(options.output)")
+    }
+
+    /// Refuses bad input before any work: an output nobody can write, a firmware not built.
+    private func validate() throws {
+        let directory = (options.output as NSString).deletingLastPathComponent
+        guard access(directory, W_OK) == 0 else {
+            throw ImageError("\(options.output): output directory \(directory) is not writable")
+        }
+        guard options.firmware == .bios else {
+            throw ImageError("--firmware uefi: UEFI images are not built yet (BIOS images boot through extlinux)")
+        }
+        guard options.size > DiskLayout.firstOffset + DiskLayout.bootSize + (64 << 20) else {
+            throw ImageError("--size \(options.size): too small for a 512 MiB /boot and a root filesystem")
+        }
+    }
+
+    private func resolveCommit() throws -> String {
+        let repository = try OSTreeRepository.open(at: options.repository)
+        guard let commit = try repository.resolve(options.ref) else {
+            throw ImageError("ref '\(options.ref)' not found in \(options.repository)")
+        }
+        return commit
+    }
+
+    /// `ostree admin init-fs`, `os-init`, the commit pulled into the image's own repository
+    /// from a `harness` remote, and deployed with its kernel arguments and an origin.
+    private func makeSysroot(_ sysroot: String, commit: String) throws {
+        Console.progress("Making the OSTree sysroot")
+        try FileManager.default.createDirectory(atPath: sysroot, withIntermediateDirectories: true)
+        let os = options.osName
+        try Program.check(["ostree", "admin", "init-fs", sysroot])
+        try Program.check(["ostree", "admin", "os-init", "--sysroot=" + sysroot, os])
+        let imageRepo = "--repo=" + sysroot + "/ostree/repo"
+        try Program.check(["ostree", imageRepo, "remote", "add", "--no-gpg-verify", "harness",
+                           "file://" + options.repository])
+        Console.progress("Pulling \(options.ref) (\(commit.prefix(12))) into the image's repository")
+        try Program.check(["ostree", imageRepo, "pull", "harness", options.ref])
+        try Program.check(["ostree", imageRepo, "remote", "delete", "harness"])
+        try Program.check(["ostree", imageRepo, "remote", "add", "--no-gpg-verify", "harness", options.remoteURL])
+
+        try seedSyslinux(sysroot + "/boot")
+        Console.progress("Deploying")
+        let kargs = ["root=LABEL=root", "rw", "console=ttyS0,115200"] + options.kernelArguments
+        try Program.check(["ostree", "admin", "deploy", "--sysroot=" + sysroot, "--os=" + os]
+                          + kargs.map { "--karg=" + $0 } + ["harness:" + options.ref])
+        let deployments = sysroot + "/ostree/deploy/\(os)/deploy"
+        guard let deployment = try FileManager.default.contentsOfDirectory(atPath: deployments)
+            .first(where: { !$0.hasSuffix(".origin") }) else {
+            throw ImageError("ostree admin deploy left no deployment in \(deployments)")
+        }
+        try "LABEL=boot /boot ext4 defaults 1 2\n".write(toFile: "\(deployments)/\(deployment)/etc/fstab",
+                                                          atomically: true, encoding: .utf8)
+    }
+
+    /// ostree's syslinux backend rewrites `loader/syslinux.cfg`; it needs a first
+    /// `loader.0/syslinux.cfg`, the `loader` link, and `syslinux/syslinux.cfg` pointing at it.
+    private func seedSyslinux(_ boot: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: boot + "/loader.0", withIntermediateDirectories: true)
+        // Labels hold spaces: the menu module shows them as they are.
+        try "UI menu.c32\nPROMPT 0\nTIMEOUT 30\n".write(toFile: boot + "/loader.0/syslinux.cfg",
+                                                         atomically: true, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: boot + "/loader", withDestinationPath: "loader.0")
+        try fm.createDirectory(atPath: boot + "/syslinux", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: boot + "/syslinux/syslinux.cfg", withDestinationPath: "../loader/syslinux.cfg")
+        for module in ["menu.c32", "libutil.c32", "libcom32.c32"] {
+            try fm.copyItem(atPath: "/usr/lib/syslinux/modules/bios/" + module, toPath: boot + "/syslinux/" + module)
+        }
+    }
+
+    /// The partition table, both filesystems written in place from directories, and
+    /// syslinux's MBR boot code.
+    private func writeDisk(_ raw: String, sysroot: String, bootContent: String) throws {
+        let layout = DiskLayout(diskSize: options.size)
+        Console.progress("Writing the disk (\(ByteCount.format(options.size)))")
+        guard FileManager.default.createFile(atPath: raw, contents: nil), truncate(raw, off_t(options.size)) == 0 else {
+            throw ImageError("\(raw): cannot create the disk file")
+        }
+        try Program.check(["sh", "-c", "printf '%s' \"$1\" | sfdisk --quiet \"$2\"", "sfdisk", layout.sfdiskScript, raw])
+        try Program.check(["mkfs.ext4", "-q", "-F", "-L", "boot", "-O", "^64bit", "-d", bootContent,
+                           "-E", "offset=\(layout.bootOffset)", raw, "\(DiskLayout.bootSize >> 10)k"])
+        do {
+            try Program.check(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", sysroot,
+                               "-E", "offset=\(layout.rootOffset)", raw, "\(layout.rootSize >> 10)k"])
+        } catch let failure as ProgramFailure where failure.result.stderr.contains("Could not allocate") {
+            throw ImageError("--size \(ByteCount.format(options.size)): too small for the tree")
+        }
+        try Program.check(["dd", "if=/usr/lib/syslinux/mbr/mbr.bin", "of=" + raw, "bs=440", "count=1",
+                           "conv=notrunc", "status=none"])
+    }
+
+    /// The one appliance launch: extlinux into `/boot/syslinux`.
+    private func installBootloader(_ raw: String) throws {
+        Console.progress("Installing extlinux (libguestfs appliance, about 30 s under TCG)")
+        let guestfs = try GuestfsHandle(forceTCG: true)
+        try guestfs.addDrive(raw, format: "raw")
+        try guestfs.launch()
+        try guestfs.mount("/dev/sda1", at: "/")
+        try guestfs.installExtlinux(in: "/syslinux")
+        try guestfs.shutdown()
+    }
+}

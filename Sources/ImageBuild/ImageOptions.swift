@@ -1,0 +1,43 @@
+/// What `harness image build` makes.
+public struct ImageOptions: Sendable {
+    public enum Format: String, Sendable, CaseIterable { case qcow2, raw }
+    public enum Firmware: String, Sendable, CaseIterable { case bios, uefi }
+
+    /// The OSTree repository holding the commit.
+    public var repository: String
+    public var ref: String
+    /// The image file to write.
+    public var output: String
+    public var format: Format = .qcow2
+    /// Disk size in bytes.
+    public var size: UInt64 = 8 << 30
+    /// Extra kernel arguments (`K=V` or `K`), after `root=LABEL=root rw console=ttyS0,115200`.
+    public var kernelArguments: [String] = []
+    public var firmware: Firmware = .bios
+    /// The stateroot ("os") name of the deployment.
+    public var osName = "harness"
+    /// Where the image's `harness` remote points (updates are pulled from there).
+    public var remoteURL = "file:///run/harness/updates/repo"
+
+    public init(repository: String, ref: String, output: String) {
+        self.repository = repository
+        self.ref = ref
+        self.output = output
+    }
+
+    /// Parses `8G`, `512M`, `4096K` or a byte count.
+    public static func parseSize(_ text: String) -> UInt64? {
+        let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        if let last = text.uppercased().last, let unit = units[last] {
+            return UInt64(text.dropLast()).map { $0 * unit }
+        }
+        return UInt64(text)
+    }
+}
+
+/// Bad image input, named.
+public struct ImageError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    public init(_ message: String) { self.message = message }
+}

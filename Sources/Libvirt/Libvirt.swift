@@ -1,0 +1,97 @@
+import CLibvirt
+import Foundation
+import ToolSupport
+
+/// A libvirt call that failed, with libvirt's own message.
+public struct LibvirtError: Error, CustomStringConvertible {
+    public var operation: String
+    public var message: String
+    public var description: String { "libvirt: \(operation): \(message)" }
+
+    static func last(_ operation: String) -> LibvirtError {
+        LibvirtError(operation: operation, message: virGetLastErrorMessage().map { String(cString: $0) } ?? "unknown error")
+    }
+}
+
+/// libvirt's default event loop, run on a thread of its own: the embedded QEMU driver
+/// (`qemu:///embed?root=DIR`) lives inside this process and needs it.
+public enum LibvirtEventLoop {
+    private static let started: Void = {
+        // libvirt would print every error and driver warning on stderr itself; callers report
+        // the errors that matter, so only errors of the embedded driver get through.
+        setenv("LIBVIRT_LOG_OUTPUTS", "4:stderr", 0)
+        virSetErrorFunc(nil, { _, _ in })
+        virEventRegisterDefaultImpl()
+        let thread = Thread {
+            while true { virEventRunDefaultImpl() }
+        }
+        thread.name = "libvirt-events"
+        thread.start()
+    }()
+
+    /// Starts the loop once per process.
+    public static func start() { _ = started }
+}
+
+/// A connection to a libvirt driver: embedded, `qemu:///system`, or remote.
+public final class LibvirtConnection: @unchecked Sendable {
+    let handle: virConnectPtr
+    public let uri: String
+
+    public init(uri: String) throws {
+        LibvirtEventLoop.start()
+        guard let handle = virConnectOpen(uri) else { throw LibvirtError.last("connecting to \(uri)") }
+        self.handle = handle
+        self.uri = uri
+    }
+
+    deinit { virConnectClose(handle) }
+
+    /// Starts a transient domain from XML: it disappears when destroyed.
+    public func createDomain(xml: String) throws -> Domain {
+        guard let domain = virDomainCreateXML(handle, xml, 0) else { throw LibvirtError.last("starting a domain") }
+        return Domain(handle: domain)
+    }
+
+    /// Running domains whose names start with `prefix` (leftovers of an interrupted run).
+    public func domains(namedWithPrefix prefix: String) -> [Domain] {
+        var list: UnsafeMutablePointer<virDomainPtr?>? = nil
+        let count = virConnectListAllDomains(handle, &list, 0)
+        guard count > 0, let list else { return [] }
+        defer { free(list) }
+        var result: [Domain] = []
+        for index in 0..<Int(count) {
+            guard let domain = list[index] else { continue }
+            let name = virDomainGetName(domain).map { String(cString: $0) } ?? ""
+            if name.hasPrefix(prefix) { result.append(Domain(handle: domain)) } else { virDomainFree(domain) }
+        }
+        return result
+    }
+}
+
+/// A running domain.
+public final class Domain: @unchecked Sendable {
+    let handle: virDomainPtr
+
+    init(handle: virDomainPtr) { self.handle = handle }
+    deinit { virDomainFree(handle) }
+
+    public var name: String { virDomainGetName(handle).map { String(cString: $0) } ?? "" }
+
+    /// Whether the domain is still running.
+    public var isActive: Bool { virDomainIsActive(handle) == 1 }
+
+    /// Cuts the power.
+    public func destroy() throws {
+        guard virDomainDestroy(handle) == 0 else { throw LibvirtError.last("destroying \(name)") }
+    }
+
+    /// Sends a JSON command to the QEMU guest agent and returns its JSON reply.
+    public func agentCommand(_ json: String, timeoutSeconds: Int32) throws -> String {
+        guard let reply = virDomainQemuAgentCommand(handle, json, timeoutSeconds, 0) else {
+            throw LibvirtError.last("guest agent command on \(name)")
+        }
+        defer { free(reply) }
+        return String(cString: reply)
+    }
+}

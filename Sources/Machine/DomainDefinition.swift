@@ -1,0 +1,42 @@
+/// The libvirt XML of a test machine: one virtio disk (the overlay), the serial console into a
+/// file, and a virtio-serial channel for the QEMU guest agent. No network: content reaches the
+/// guest on disks.
+struct DomainDefinition {
+    let name: String
+    let accelerator: Accelerator
+    let memoryMiB: Int
+    let vcpus: Int
+    let disk: String
+    let console: String
+
+    var xml: String {
+        """
+        <domain type='\(accelerator.domainType)'>
+          <name>\(name)</name>
+          <memory unit='MiB'>\(memoryMiB)</memory>
+          <vcpu>\(vcpus)</vcpu>
+          <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+          <features><acpi/></features>
+          <on_poweroff>destroy</on_poweroff>
+          <on_reboot>restart</on_reboot>
+          <on_crash>destroy</on_crash>
+          <devices>
+            <emulator>/usr/bin/qemu-system-x86_64</emulator>
+            <disk type='file' device='disk'>
+              <driver name='qemu' type='qcow2'/>
+              <source file='\(disk)'/>
+              <target dev='vda' bus='virtio'/>
+            </disk>
+            <serial type='file'>
+              <source path='\(console)'/>
+              <target port='0'/>
+            </serial>
+            <channel type='unix'>
+              <target type='virtio' name='org.qemu.guest_agent.0'/>
+            </channel>
+            <memballoon model='none'/>
+          </devices>
+        </domain>
+        """
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Libvirt
+import ToolSupport
+
+/// How to boot an image.
+public struct SpawnOptions: Sendable {
+    /// The disk image (qcow2); never written: every boot runs on an overlay.
+    public var image: String
+    /// A libvirt URI; nil for the embedded driver under `stateDirectory`.
+    public var connectURI: String?
+    public var memoryMiB = 1536
+    public var vcpus = 2
+    /// Where the serial console is copied after the machine stops, if anywhere.
+    public var consoleFile: String?
+    /// Where the embedded driver keeps its state.
+    public var stateDirectory: String
+    /// How long to wait for the guest agent after power-on.
+    public var bootTimeout: TimeInterval = 300
+
+    public init(image: String, stateDirectory: String) {
+        self.image = image
+        self.stateDirectory = stateDirectory
+    }
+}
+
+/// A booted guest: a transient libvirt domain on a fresh qcow2 overlay of an image, its serial
+/// console captured, commands run through the QEMU guest agent. `shutdown()` (also on
+/// Ctrl-C) destroys the domain and removes the overlay.
+public final class Machine: @unchecked Sendable {
+    public let name: String
+    public let accelerator: Accelerator
+    private let connection: LibvirtConnection
+    private let domain: Domain
+    private let scratch: TemporaryDirectory
+    private let options: SpawnOptions
+    public var consolePath: String { scratch.path + "/console.txt" }
+    public var agent: GuestAgent { GuestAgent(domain: domain) }
+
+    /// Boots the image and waits until the guest agent answers.
+    public static func boot(_ options: SpawnOptions) throws -> Machine {
+        guard FileManager.default.fileExists(atPath: options.image) else {
+            throw MachineError("\(options.image): no such image")
+        }
+        let accelerator = Accelerator.probe()
+        Console.progress("Accelerator: \(accelerator.rawValue)" + (accelerator == .tcg ? " (KVM unusable here)" : ""))
+        let scratch = try TemporaryDirectory(prefix: "harness-machine-")
+        let overlay = scratch.path + "/overlay.qcow2"
+        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                           URL(fileURLWithPath: options.image).standardizedFileURL.path, overlay])
+        let uri: String
+        if let connectURI = options.connectURI {
+            uri = connectURI
+        } else {
+            let embedRoot = options.stateDirectory + "/libvirt"
+            try EmbeddedDriver.prepare(root: embedRoot)
+            uri = "qemu:///embed?root=\(embedRoot)"
+        }
+        let connection = try LibvirtConnection(uri: uri)
+        let name = "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
+        let xml = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
+                                   vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt").xml
+        Console.progress("Booting \(options.image) as \(name)")
+        let domain = try connection.createDomain(xml: xml)
+        let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,
+                              scratch: scratch, options: options)
+        InterruptCleanup.shared.registerAction(name) { [machine] in machine.powerOff() }
+        do {
+            try machine.waitForAgent()
+        } catch {
+            machine.shutdown()
+            throw error
+        }
+        return machine
+    }
+
+    private init(name: String, accelerator: Accelerator, connection: LibvirtConnection, domain: Domain,
+                 scratch: TemporaryDirectory, options: SpawnOptions) {
+        self.name = name
+        self.accelerator = accelerator
+        self.connection = connection
+        self.domain = domain
+        self.scratch = scratch
+        self.options = options
+    }
+
+    /// The serial console so far.
+    public var console: String {
+        (try? String(contentsOfFile: consolePath, encoding: .utf8)) ?? ""
+    }
+
+    /// Fails if the console shows a panic, an emergency shell or the like, quoting the lines.
+    public func checkConsole() throws {
+        let problems = ConsoleCheck.problems(in: console)
+        guard problems.isEmpty else {
+            let quoted = problems.prefix(5).map { "\($0.kind): \($0.line)" }.joined(separator: "\n  ")
+            throw MachineError("console of \(name) shows \(problems.count) problem(s):\n  \(quoted)")
+        }
+    }
+
+    private func waitForAgent() throws {
+        let start = Date()
+        var lastReport = start
+        while Date().timeIntervalSince(start) < options.bootTimeout {
+            if agent.ping() {
+                Console.progress(String(format: "Guest agent answered after %.0f s", Date().timeIntervalSince(start)))
+                try checkConsole()
+                return
+            }
+            guard domain.isActive else { throw MachineError("\(name) stopped while booting; console:\n\(consoleTail())") }
+            try checkConsole()
+            if Date().timeIntervalSince(lastReport) >= 10 {
+                lastReport = Date()
+                let last = console.split(separator: "\n").last.map { Self.plainText(String($0)) } ?? "(no console output yet)"
+                Console.progress(String(format: "Waiting for the guest (%.0f s): %@", Date().timeIntervalSince(start), last))
+            }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        throw MachineError("\(name): the guest agent did not answer within \(Int(options.bootTimeout)) s; console:\n\(consoleTail())")
+    }
+
+    /// A console line without terminal colour codes.
+    static func plainText(_ line: String) -> String {
+        line.replacingOccurrences(of: "\u{1B}\\[[0-9;]*[A-Za-z]", with: "", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func consoleTail() -> String {
+        console.split(separator: "\n").suffix(15).joined(separator: "\n")
+    }
+
+    /// Cuts the power without cleaning up (the interrupt handler's part).
+    private func powerOff() {
+        if domain.isActive { try? domain.destroy() }
+    }
+
+    /// Stops the domain and removes the overlay; the console goes to `consoleFile` if set.
+    public func shutdown() {
+        powerOff()
+        if let consoleFile = options.consoleFile {
+            try? FileManager.default.removeItem(atPath: consoleFile)
+            try? FileManager.default.copyItem(atPath: consolePath, toPath: consoleFile)
+        }
+        InterruptCleanup.shared.unregisterAction(name)
+        scratch.remove()
+    }
+}

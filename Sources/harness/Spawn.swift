@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Machine
+import ToolSupport
+
+/// `harness spawn`: boot an image, run commands in it, tear it down.
+struct Spawn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Boot an image on a fresh overlay and run commands in it through the guest agent.",
+        discussion: """
+            Each command's stdout goes to stdout, its stderr to stderr; the exit status is the \
+            first failing command's. The domain and overlay are removed on every exit, Ctrl-C \
+            included, unless --keep.
+            """)
+
+    @OptionGroup var state: StateOptions
+
+    @Argument(help: "The disk image (qcow2).")
+    var image: String
+
+    @Option(name: .customLong("exec"), help: "A shell command to run in the guest; repeatable.")
+    var commands: [String] = []
+
+    @Flag(help: "Leave the machine running (until Ctrl-C).")
+    var keep = false
+
+    @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
+    var connect: String?
+
+    @Option(help: "Guest memory in MiB.")
+    var memory: Int = 1536
+
+    @Option(help: "Copy the serial console to this file.")
+    var console: String?
+
+    func run() throws {
+        var options = SpawnOptions(image: absolute(image), stateDirectory: state.path)
+        options.connectURI = connect
+        options.memoryMiB = memory
+        options.consoleFile = console.map(absolute)
+        let machine = try Machine.boot(options)
+        defer { machine.shutdown() }
+        var failure: Int32 = 0
+        for command in commands {
+            Console.progress("$ \(command)")
+            let result = try machine.agent.run(command)
+            FileHandle.standardOutput.write(Data(result.stdout.utf8))
+            FileHandle.standardError.write(Data(result.stderr.utf8))
+            if result.exitCode != 0 && failure == 0 {
+                Console.error("'\(command)' exited with \(result.exitCode)")
+                failure = result.exitCode
+            }
+        }
+        try machine.checkConsole()
+        if keep {
+            Console.progress("Machine \(machine.name) is running; console in \(machine.consolePath). Ctrl-C stops it.")
+            while true { Thread.sleep(forTimeInterval: 3600) }
+        }
+        if failure != 0 { throw ExitCode(failure) }
+    }
+}
