@@ -61,7 +61,7 @@ let package = Package(
 
         // Layer 6: command-line front ends.
         .executableTarget(name: "harness", dependencies: [
-            "Compose", "Treefile", "ImageBuild", "Machine", "ToolSupport",
+            "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [

@@ -13,13 +13,18 @@ public struct LibvirtError: Error, CustomStringConvertible {
     }
 }
 
+/// Keeps the embedded driver's log to errors (its warnings about custom guest-agent commands
+/// and file labels are noise here). libvirt reads this when it initializes, so call it first
+/// thing in `main`.
+public func quietLibvirtLogging() {
+    setenv("LIBVIRT_LOG_OUTPUTS", "4:stderr", 0)
+}
+
 /// libvirt's default event loop, run on a thread of its own: the embedded QEMU driver
 /// (`qemu:///embed?root=DIR`) lives inside this process and needs it.
 public enum LibvirtEventLoop {
     private static let started: Void = {
-        // libvirt would print every error and driver warning on stderr itself; callers report
-        // the errors that matter, so only errors of the embedded driver get through.
-        setenv("LIBVIRT_LOG_OUTPUTS", "4:stderr", 0)
+        // libvirt would print every error on stderr itself; callers report the ones that matter.
         virSetErrorFunc(nil, { _, _ in })
         virEventRegisterDefaultImpl()
         let thread = Thread {
@@ -84,6 +89,17 @@ public final class Domain: @unchecked Sendable {
     /// Cuts the power.
     public func destroy() throws {
         guard virDomainDestroy(handle) == 0 else { throw LibvirtError.last("destroying \(name)") }
+    }
+
+    /// Whether the guest agent's virtio-serial channel is connected (the agent runs), as the
+    /// live domain XML reports it; asking before then only makes libvirt log errors.
+    public var isAgentChannelConnected: Bool {
+        guard let xml = virDomainGetXMLDesc(handle, 0) else { return false }
+        defer { free(xml) }
+        let text = String(cString: xml)
+        guard let channel = text.range(of: "name='org.qemu.guest_agent.0'") else { return false }
+        let tail = text[channel.upperBound...].prefix(200)
+        return tail.hasPrefix(" state='connected'")
     }
 
     /// Sends a JSON command to the QEMU guest agent and returns its JSON reply.

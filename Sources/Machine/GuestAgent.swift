@@ -14,7 +14,8 @@ public struct GuestAgent {
 
     /// Whether the agent answers now.
     public func ping() -> Bool {
-        (try? domain.agentCommand(#"{"execute":"guest-ping"}"#, timeoutSeconds: 5)) != nil
+        domain.isAgentChannelConnected
+            && (try? domain.agentCommand(#"{"execute":"guest-ping"}"#, timeoutSeconds: 5)) != nil
     }
 
     /// Runs `command` with `/bin/sh -c` in the guest and waits for it.
