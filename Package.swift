@@ -72,5 +72,6 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ToolSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
     ]
 )

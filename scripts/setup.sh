@@ -10,6 +10,10 @@ packages=(
     ostree rpm bubblewrap
     # Test fixtures: RPMs built by rpmbuild, served by createrepo_c, a busybox base root.
     createrepo-c busybox-static cpio
+    # Images and boots: the Debian base recipe, disks, the libguestfs appliance, extlinux,
+    # libvirt's QEMU driver (embedded: no daemon runs) and QEMU.
+    debootstrap libguestfs-dev libguestfs-tools libvirt-dev libvirt-daemon-driver-qemu
+    qemu-system-x86 qemu-utils extlinux syslinux-common
 )
 
 missing=()

@@ -50,9 +50,15 @@ public struct ImageBuilder {
     /// Refuses bad input before any work: an output nobody can write, a firmware not built.
     private func validate() throws {
         let directory = (options.output as NSString).deletingLastPathComponent
-        guard access(directory, W_OK) == 0 else {
-            throw ImageError("\(options.output): output directory \(directory) is not writable")
+        // access() says yes to root everywhere: only creating a file proves the directory
+        // takes one (not /proc, not a read-only mount).
+        let probe = directory + "/.harness-write-probe-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            throw ImageError("\(options.output): output directory \(directory) is not writable (\(String(cString: strerror(errno))))")
         }
+        close(fd)
+        unlink(probe)
         guard options.firmware == .bios else {
             throw ImageError("--firmware uefi: UEFI images are not built yet (BIOS images boot through extlinux)")
         }

@@ -8,6 +8,9 @@ struct DomainDefinition {
     let vcpus: Int
     let disk: String
     let console: String
+    /// The guest agent's socket: given explicitly, since the path libvirt would derive from the
+    /// state directory easily passes the 108-byte limit of a UNIX socket path.
+    let agentSocket: String
 
     var xml: String {
         """
@@ -32,6 +35,7 @@ struct DomainDefinition {
               <target port='0'/>
             </serial>
             <channel type='unix'>
+              <source mode='bind' path='\(agentSocket)'/>
               <target type='virtio' name='org.qemu.guest_agent.0'/>
             </channel>
             <memballoon model='none'/>

@@ -58,7 +58,8 @@ public final class Machine: @unchecked Sendable {
         let connection = try LibvirtConnection(uri: uri)
         let name = "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         let xml = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
-                                   vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt").xml
+                                   vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt",
+                                   agentSocket: scratch.path + "/agent.sock").xml
         Console.progress("Booting \(options.image) as \(name)")
         let domain = try connection.createDomain(xml: xml)
         let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,

@@ -5,10 +5,7 @@ import ToolSupport
 
 /// `harness compose tree` as a user runs it: stdout, stderr, exit status, the compose JSON.
 @Suite struct HarnessCommandTests {
-    /// The `harness` executable built beside the test bundle.
-    static var harness: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("harness").path
-    }
+    static var harness: String { HarnessExecutable.path }
 
     @Test func printsTheCommitOnStdoutAndWritesTheComposeJSON() throws {
         let testbed = try ComposeTestbed()

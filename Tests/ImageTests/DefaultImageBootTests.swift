@@ -1,0 +1,46 @@
+import Foundation
+import TestSupport
+import Testing
+import ToolSupport
+
+/// The default image end to end, as a user runs it: compose, image build, boot, commands in
+/// the guest. The state directory persists across runs (`HARNESS_BOOT_TEST_STATE`, default
+/// /var/tmp/harness-boot-tests) so that the Debian base is built once per machine.
+@Suite(.tags(.boot), .serialized)
+struct DefaultImageBootTests {
+    static var stateDirectory: String {
+        ProcessInfo.processInfo.environment["HARNESS_BOOT_TEST_STATE"] ?? "/var/tmp/harness-boot-tests"
+    }
+
+    func harness(_ arguments: [String]) throws -> ProgramResult {
+        try Program.run([HarnessExecutable.path] + arguments)
+    }
+
+    @Test func composeBuildAndBootTheDefaultImage() throws {
+        let state = Self.stateDirectory
+        let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
+        let compose = try harness(["compose", "tree", "--state-dir", state, treefile])
+        try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
+
+        let image = state + "/default.qcow2"
+        let build = try harness(["image", "build", "--state-dir", state, "--ref", "harness/x86_64/debian-bookworm",
+                                 "-o", image, "--karg", "harness.test=1"])
+        try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
+
+        let console = state + "/default-console.txt"
+        let spawn = try harness(["spawn", "--state-dir", state, image, "--console", console,
+                                 "--exec", "ostree admin status", "--exec", "rpm -q treectl",
+                                 "--exec", "cat /proc/cmdline"])
+        #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
+        #expect(spawn.stdout.contains("* harness "), "the booted deployment is listed")
+        #expect(spawn.stdout.contains("origin refspec: harness:harness/x86_64/debian-bookworm"))
+        #expect(spawn.stdout.range(of: #"treectl-[0-9.]+-\S+\.x86_64"#, options: .regularExpression) != nil)
+        #expect(spawn.stdout.contains("harness.test=1"), "--karg reached the kernel command line")
+        #expect(spawn.stderr.contains("Guest agent answered after"))
+        #expect(FileManager.default.fileExists(atPath: console), "the console was kept")
+        // The overlay and the domain are gone: the image itself never changed.
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "/var/tmp"))?
+            .filter { $0.hasPrefix("harness-machine-") } ?? []
+        #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
+    }
+}
