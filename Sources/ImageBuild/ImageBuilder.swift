@@ -29,8 +29,13 @@ public struct ImageBuilder {
         try FileManager.default.createDirectory(atPath: sysroot + "/boot", withIntermediateDirectories: false)
 
         let raw = staging.path + "/disk.raw"
-        try writeDisk(raw, sysroot: sysroot, bootContent: bootContent)
-        try installBootloader(raw)
+        let layout = DiskLayout(diskSize: options.size, firmware: options.firmware)
+        try writeDisk(raw, layout: layout, sysroot: sysroot, bootContent: bootContent)
+        if options.firmware == .uefi {
+            Console.progress("Writing the EFI system partition (standalone GRUB reading ostree's syslinux.cfg)")
+            try UEFIBootloader.writeESP(disk: raw, offset: layout.espOffset, size: DiskLayout.espSize, scratch: staging.path)
+        }
+        try installBootloader(raw, layout: layout)
 
         let temporaryOutput = outputDirectory + "/." + (options.output as NSString).lastPathComponent + ".partial"
         defer { try? FileManager.default.removeItem(atPath: temporaryOutput) }
@@ -59,10 +64,7 @@ public struct ImageBuilder {
         }
         close(fd)
         unlink(probe)
-        guard options.firmware == .bios else {
-            throw ImageError("--firmware uefi: UEFI images are not built yet (BIOS images boot through extlinux)")
-        }
-        guard options.size > DiskLayout.firstOffset + DiskLayout.bootSize + (64 << 20) else {
+        guard options.size > DiskLayout.firstOffset + DiskLayout.espSize + DiskLayout.bootSize + (64 << 20) else {
             throw ImageError("--size \(options.size): too small for a 512 MiB /boot and a root filesystem")
         }
     }
@@ -123,8 +125,7 @@ public struct ImageBuilder {
 
     /// The partition table, both filesystems written in place from directories, and
     /// syslinux's MBR boot code.
-    private func writeDisk(_ raw: String, sysroot: String, bootContent: String) throws {
-        let layout = DiskLayout(diskSize: options.size)
+    private func writeDisk(_ raw: String, layout: DiskLayout, sysroot: String, bootContent: String) throws {
         Console.progress("Writing the disk (\(ByteCount.format(options.size)))")
         guard FileManager.default.createFile(atPath: raw, contents: nil), truncate(raw, off_t(options.size)) == 0 else {
             throw ImageError("\(raw): cannot create the disk file")
@@ -138,17 +139,17 @@ public struct ImageBuilder {
         } catch let failure as ProgramFailure where failure.result.stderr.contains("Could not allocate") {
             throw ImageError("--size \(ByteCount.format(options.size)): too small for the tree")
         }
-        try Program.check(["dd", "if=/usr/lib/syslinux/mbr/mbr.bin", "of=" + raw, "bs=440", "count=1",
+        try Program.check(["dd", "if=" + layout.masterBootRecord, "of=" + raw, "bs=440", "count=1",
                            "conv=notrunc", "status=none"])
     }
 
     /// The one appliance launch: extlinux into `/boot/syslinux`.
-    private func installBootloader(_ raw: String) throws {
+    private func installBootloader(_ raw: String, layout: DiskLayout) throws {
         Console.progress("Installing extlinux (libguestfs appliance, about 30 s under TCG)")
         let guestfs = try GuestfsHandle(forceTCG: true)
         try guestfs.addDrive(raw, format: "raw")
         try guestfs.launch()
-        try guestfs.mount("/dev/sda1", at: "/")
+        try guestfs.mount(layout.bootDevice, at: "/")
         try guestfs.installExtlinux(in: "/syslinux")
         try guestfs.shutdown()
     }

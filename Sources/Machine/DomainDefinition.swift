@@ -11,6 +11,18 @@ struct DomainDefinition {
     /// The guest agent's socket: given explicitly, since the path libvirt would derive from the
     /// state directory easily passes the 108-byte limit of a UNIX socket path.
     let agentSocket: String
+    /// With UEFI: where this boot's copy of OVMF's variable store goes (fresh each boot, so
+    /// OVMF takes the removable-media path and nothing needs registering).
+    let nvram: String?
+
+    static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+    private var firmwareLines: String {
+        guard let nvram else { return "" }
+        return "<loader readonly='yes' type='pflash'>\(Self.ovmfCode)</loader>"
+            + "<nvram template='\(Self.ovmfVariables)'>\(nvram)</nvram>"
+    }
 
     var xml: String {
         """
@@ -18,7 +30,11 @@ struct DomainDefinition {
           <name>\(name)</name>
           <memory unit='MiB'>\(memoryMiB)</memory>
           <vcpu>\(vcpus)</vcpu>
-          <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+          <os>
+            <type arch='x86_64' machine='\(nvram == nil ? "pc" : "q35")'>hvm</type>
+            \(firmwareLines)
+            <boot dev='hd'/>
+          </os>
           <features><acpi/></features>
           <on_poweroff>destroy</on_poweroff>
           <on_reboot>restart</on_reboot>

@@ -16,6 +16,8 @@ public struct SpawnOptions: Sendable {
     public var stateDirectory: String
     /// How long to wait for the guest agent after power-on.
     public var bootTimeout: TimeInterval = 300
+    /// Boot through UEFI (OVMF, with fresh NVRAM) instead of the BIOS.
+    public var uefi = false
 
     public init(image: String, stateDirectory: String) {
         self.image = image
@@ -56,10 +58,12 @@ public final class Machine: @unchecked Sendable {
             uri = "qemu:///embed?root=\(embedRoot)"
         }
         let connection = try LibvirtConnection(uri: uri)
+        destroyLeftovers(on: connection)
         let name = "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         let xml = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
                                    vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt",
-                                   agentSocket: scratch.path + "/agent.sock").xml
+                                   agentSocket: scratch.path + "/agent.sock",
+                                   nvram: options.uefi ? scratch.path + "/nvram.fd" : nil).xml
         Console.progress("Booting \(options.image) as \(name)")
         let domain = try connection.createDomain(xml: xml)
         let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,
@@ -72,6 +76,17 @@ public final class Machine: @unchecked Sendable {
             throw error
         }
         return machine
+    }
+
+    /// Domains named `harness-<pid>-...` whose harness process is gone were left running by an
+    /// interrupted run (QEMU outlives the process that embedded the driver): destroy them.
+    private static func destroyLeftovers(on connection: LibvirtConnection) {
+        for domain in connection.domains(namedWithPrefix: "harness-") {
+            let fields = domain.name.split(separator: "-")
+            guard fields.count >= 2, let pid = Int32(fields[1]), pid != getpid(), kill(pid, 0) != 0 else { continue }
+            Console.progress("Destroying \(domain.name), left running by an interrupted run")
+            try? domain.destroy()
+        }
     }
 
     private init(name: String, accelerator: Accelerator, connection: LibvirtConnection, domain: Domain,
@@ -129,13 +144,47 @@ public final class Machine: @unchecked Sendable {
         console.split(separator: "\n").suffix(15).joined(separator: "\n")
     }
 
+    /// The guest kernel's boot id: a new one after every boot.
+    public func bootID() throws -> String {
+        try agent.run("cat /proc/sys/kernel/random/boot_id").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Reboots the guest and waits until it is back with a new boot id.
+    public func reboot() throws {
+        let before = try bootID()
+        Console.progress("Rebooting \(name)")
+        _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"reboot"}}"#, timeoutSeconds: 10)
+        let start = Date()
+        while Date().timeIntervalSince(start) < options.bootTimeout {
+            Thread.sleep(forTimeInterval: 2)
+            if agent.ping(), let now = try? bootID(), !now.isEmpty, now != before {
+                Console.progress(String(format: "Back after %.0f s", Date().timeIntervalSince(start)))
+                try checkConsole()
+                return
+            }
+        }
+        throw MachineError("\(name) did not come back from a reboot within \(Int(options.bootTimeout)) s; console:\n\(consoleTail())")
+    }
+
+    /// Asks the guest to power off and waits for it; cuts the power after `timeout`.
+    public func powerDown(timeout: TimeInterval = 60) {
+        _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"powerdown"}}"#, timeoutSeconds: 10)
+        let start = Date()
+        while domain.isActive && Date().timeIntervalSince(start) < timeout { Thread.sleep(forTimeInterval: 0.5) }
+        if domain.isActive {
+            Console.warning("\(name) did not power off within \(Int(timeout)) s; cutting the power")
+        }
+    }
+
     /// Cuts the power without cleaning up (the interrupt handler's part).
     private func powerOff() {
         if domain.isActive { try? domain.destroy() }
     }
 
-    /// Stops the domain and removes the overlay; the console goes to `consoleFile` if set.
-    public func shutdown() {
+    /// Stops the domain (cleanly when `clean`, as at the end of a run; by cutting the power
+    /// otherwise) and removes the overlay; the console goes to `consoleFile` if set.
+    public func shutdown(clean: Bool = false) {
+        if clean { powerDown() }
         powerOff()
         if let consoleFile = options.consoleFile {
             try? FileManager.default.removeItem(atPath: consoleFile)

@@ -33,13 +33,39 @@ struct Spawn: ParsableCommand {
     @Option(help: "Copy the serial console to this file.")
     var console: String?
 
+    @Flag(help: "Reboot once after the commands and run them again (checks a new boot id).")
+    var reboot = false
+
+    @Option(help: "bios or uefi (OVMF); images built with --firmware uefi boot with either.")
+    var firmware: String = "bios"
+
     func run() throws {
         var options = SpawnOptions(image: absolute(image), stateDirectory: state.path)
         options.connectURI = connect
         options.memoryMiB = memory
         options.consoleFile = console.map(absolute)
+        guard ["bios", "uefi"].contains(firmware) else { throw ValidationError("--firmware must be bios or uefi") }
+        options.uefi = firmware == "uefi"
         let machine = try Machine.boot(options)
-        defer { machine.shutdown() }
+        var clean = false
+        defer { machine.shutdown(clean: clean) }
+        var failure = try runCommands(on: machine)
+        if reboot {
+            try machine.reboot()
+            let second = try runCommands(on: machine)
+            if failure == 0 { failure = second }
+        }
+        try machine.checkConsole()
+        clean = true
+        if keep {
+            Console.progress("Machine \(machine.name) is running; console in \(machine.consolePath). Ctrl-C stops it.")
+            while true { Thread.sleep(forTimeInterval: 3600) }
+        }
+        if failure != 0 { throw ExitCode(failure) }
+    }
+
+    /// Runs every `--exec` command, output passed through; returns the first failing status.
+    private func runCommands(on machine: Machine) throws -> Int32 {
         var failure: Int32 = 0
         for command in commands {
             Console.progress("$ \(command)")
@@ -51,11 +77,6 @@ struct Spawn: ParsableCommand {
                 failure = result.exitCode
             }
         }
-        try machine.checkConsole()
-        if keep {
-            Console.progress("Machine \(machine.name) is running; console in \(machine.consolePath). Ctrl-C stops it.")
-            while true { Thread.sleep(forTimeInterval: 3600) }
-        }
-        if failure != 0 { throw ExitCode(failure) }
+        return failure
     }
 }

@@ -28,9 +28,9 @@ struct DefaultImageBootTests {
         try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
 
         let console = state + "/default-console.txt"
-        let spawn = try harness(["spawn", "--state-dir", state, image, "--console", console,
+        let spawn = try harness(["spawn", "--state-dir", state, image, "--console", console, "--reboot",
                                  "--exec", "ostree admin status", "--exec", "rpm -q treectl",
-                                 "--exec", "cat /proc/cmdline"])
+                                 "--exec", "cat /proc/cmdline", "--exec", "echo boot-id $(cat /proc/sys/kernel/random/boot_id)"])
         #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
         #expect(spawn.stdout.contains("* harness "), "the booted deployment is listed")
         #expect(spawn.stdout.contains("origin refspec: harness:harness/x86_64/debian-bookworm"))
@@ -38,9 +38,35 @@ struct DefaultImageBootTests {
         #expect(spawn.stdout.contains("harness.test=1"), "--karg reached the kernel command line")
         #expect(spawn.stderr.contains("Guest agent answered after"))
         #expect(FileManager.default.fileExists(atPath: console), "the console was kept")
+        let bootIDs = spawn.stdout.split(separator: "\n").filter { $0.hasPrefix("boot-id ") }
+        #expect(bootIDs.count == 2 && bootIDs[0] != bootIDs[1], "--reboot came back with a new boot id: \(bootIDs)")
         // The overlay and the domain are gone: the image itself never changed.
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "/var/tmp"))?
             .filter { $0.hasPrefix("harness-machine-") } ?? []
         #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
+    }
+}
+
+/// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on /boot)
+/// boots under both firmwares.
+@Suite(.tags(.boot), .serialized)
+struct HybridImageBootTests {
+    @Test func theUEFIImageBootsThroughOVMFAndTheBIOS() throws {
+        let state = DefaultImageBootTests.stateDirectory
+        let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
+        let compose = try Program.run([HarnessExecutable.path, "compose", "tree", "--state-dir", state, treefile])
+        try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
+        let image = state + "/hybrid.qcow2"
+        let build = try Program.run([HarnessExecutable.path, "image", "build", "--state-dir", state,
+                                     "--ref", "harness/x86_64/debian-bookworm", "-o", image, "--firmware", "uefi"])
+        try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
+        for firmware in ["uefi", "bios"] {
+            let spawn = try Program.run([HarnessExecutable.path, "spawn", "--state-dir", state, image, "--firmware", firmware,
+                                         "--exec", "ostree admin status",
+                                         "--exec", "if test -d /sys/firmware/efi; then echo firmware=uefi; else echo firmware=bios; fi"])
+            #expect(spawn.status == 0, "\(firmware) boot failed: \(spawn.stderr.suffix(3000))")
+            #expect(spawn.stdout.contains("* harness "))
+            #expect(spawn.stdout.contains("firmware=\(firmware)"))
+        }
     }
 }
