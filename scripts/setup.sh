@@ -14,6 +14,8 @@ packages=(
     # libvirt's QEMU driver (embedded: no daemon runs) and QEMU.
     debootstrap libguestfs-dev libguestfs-tools libvirt-dev libvirt-daemon-driver-qemu
     qemu-system-x86 qemu-utils extlinux syslinux-common
+    # UEFI: GRUB for the ESP, FAT tools that need no mount, OVMF firmware.
+    grub-efi-amd64-bin dosfstools mtools ovmf
 )
 
 missing=()
