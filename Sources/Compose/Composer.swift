@@ -29,7 +29,12 @@ public struct Composer {
 
     /// Runs the compose of `treefilePath`.
     public func compose(treefilePath: String) throws -> ComposeResult {
-        try Self.processLock.withLock { try composeLocked(treefilePath: treefilePath) }
+        try Self.processLock.withLock {
+            // Other processes composing with the same cache take turns too.
+            let lock = try DirectoryLock(directory: options.cacheDirectory, purpose: "compose")
+            defer { withExtendedLifetime(lock) {} }
+            return try composeLocked(treefilePath: treefilePath)
+        }
     }
 
     private func composeLocked(treefilePath: String) throws -> ComposeResult {

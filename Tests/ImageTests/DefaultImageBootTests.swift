@@ -5,7 +5,8 @@ import ToolSupport
 
 /// The default image end to end, as a user runs it: compose, image build, boot, commands in
 /// the guest. The state directory persists across runs (`HARNESS_BOOT_TEST_STATE`, default
-/// /var/tmp/harness-boot-tests) so that the Debian base is built once per machine.
+/// /var/tmp/harness-boot-tests) so that the Debian base is built once per machine. One
+/// suite, serialized: the tests share that state and boot one VM at a time.
 @Suite(.tags(.boot), .serialized)
 struct DefaultImageBootTests {
     static var stateDirectory: String {
@@ -45,14 +46,11 @@ struct DefaultImageBootTests {
             .filter { $0.hasPrefix("harness-machine-") } ?? []
         #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
     }
-}
 
-/// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on /boot)
-/// boots under both firmwares.
-@Suite(.tags(.boot), .serialized)
-struct HybridImageBootTests {
+    /// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on
+    /// /boot) boots under both firmwares.
     @Test func theUEFIImageBootsThroughOVMFAndTheBIOS() throws {
-        let state = DefaultImageBootTests.stateDirectory
+        let state = Self.stateDirectory
         let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
         let compose = try Program.run([HarnessExecutable.path, "compose", "tree", "--state-dir", state, treefile])
         try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")

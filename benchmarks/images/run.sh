@@ -142,20 +142,22 @@ stamp_lines() {
 }
 
 # The stamp of the first line of a stamped LOG whose text (terminal colour codes removed)
-# matches the extended regular expression PATTERN; nothing if none does.
+# matches the extended regular expression PATTERN; nothing if none does. One awk reading the
+# file: a reader that stops early in a pipeline would fail the writer with SIGPIPE, and
+# pipefail the whole substitution.
 first_stamp() {
     local log=$1 pattern=$2
-    sed -E 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" |
-        PATTERN=$pattern awk '{ stamp = $1; sub(/^[^ ]+ /, "") } $0 ~ ENVIRON["PATTERN"] { print stamp; exit }'
+    PATTERN=$pattern awk '{ stamp = $1; sub(/^[^ ]+ /, ""); gsub(/\033\[[0-9;?]*[A-Za-z]/, "") }
+        $0 ~ ENVIRON["PATTERN"] { print stamp; exit }' "$log"
 }
 
 # The guest kernel's own clock ("[    6.019380] Run /init ...") on the first console line
 # matching PATTERN.
 kernel_seconds() {
     local log=$1 pattern=$2
-    sed -E 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" |
-        PATTERN=$pattern awk '$0 ~ ENVIRON["PATTERN"] && match($0, /\[ *[0-9]+\.[0-9]+\]/) {
-            print substr($0, RSTART + 1, RLENGTH - 2) + 0; exit }'
+    PATTERN=$pattern awk '{ gsub(/\033\[[0-9;?]*[A-Za-z]/, "") }
+        $0 ~ ENVIRON["PATTERN"] && match($0, /\[ *[0-9]+\.[0-9]+\]/) {
+            print substr($0, RSTART + 1, RLENGTH - 2) + 0; exit }' "$log"
 }
 
 fail_with_log() {
@@ -325,7 +327,7 @@ make_floor_sysroot() {
     cp /usr/lib/syslinux/modules/bios/{menu.c32,libutil.c32,libcom32.c32} "$boot/syslinux/"
     for karg in "${KERNEL_ARGUMENTS[@]}"; do kargs+=("--karg=$karg"); done
     ostree admin deploy --sysroot="$sysroot" --os="$OS_NAME" "${kargs[@]}" "harness:$REF"
-    deployment=$(find "$sysroot/ostree/deploy/$OS_NAME/deploy" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+    deployment=$(find "$sysroot/ostree/deploy/$OS_NAME/deploy" -mindepth 1 -maxdepth 1 -type d -print -quit)
     echo "LABEL=boot /boot ext4 defaults 1 2" >"$deployment/etc/fstab"
     SYSROOT_SECONDS=$(seconds_since "$start")
 }
@@ -411,9 +413,9 @@ run_spawn() {
     local booting answered name
     booting=$(first_stamp "$RUN_LOG" '^Booting ')
     answered=$(first_stamp "$RUN_LOG" '^Guest agent answered after ')
-    name=$(sed -nE 's/^[0-9.]+ Booting .* as (harness-[^ ]+)$/\1/p' "$RUN_LOG" | head -n 1)
+    name=$(sed -nE 's/^[0-9.]+ Booting .* as (harness-[^ ]+)$/\1/p; T; q' "$RUN_LOG")
     BOOT_SECONDS=$(seconds_between "$booting" "$answered")
-    BOOT_REPORTED=$(sed -nE 's/^[0-9.]+ Guest agent answered after ([0-9.]+) s.*/\1/p' "$RUN_LOG" | head -n 1)
+    BOOT_REPORTED=$(sed -nE 's/^[0-9.]+ Guest agent answered after ([0-9.]+) s.*/\1/p; T; q' "$RUN_LOG")
     BOOT_QEMU_START=$(seconds_to "$booting" "$(qemu_start_stamp "$name")")
     BOOT_KERNEL=$(seconds_to "$booting" "$(first_stamp "$console_log" "$MARK_KERNEL")")
     BOOT_INIT=$(seconds_to "$booting" "$(first_stamp "$console_log" "$MARK_INIT")")
@@ -472,7 +474,7 @@ machine_memory_gib() {
 }
 
 machine_cpu() {
-    lscpu | awk -F: '/^Model name:/ { gsub(/^[ \t]+/, "", $2); print $2; exit }'
+    lscpu | awk -F: '/^Model name:/ && !found { gsub(/^[ \t]+/, "", $2); print $2; found = 1 }'
 }
 
 harness_revision() {
@@ -699,7 +701,7 @@ main() {
     FLOOR_BOOT_MEDIAN=$(median "${FLOOR_BOOT[@]}")
     IMAGE_RATIO=$(ratio "$IMAGE_SECONDS" "$FLOOR_IMAGE_MEDIAN")
     IMAGE_RATIO_WITH_SYSROOT=$(ratio "$IMAGE_SECONDS" \
-        "$(awk -v a="$FLOOR_IMAGE_MEDIAN" -v b="$(median "${FLOOR_SYSROOT[@]}")" 'BEGIN { print a + b }')")
+        "$(awk -v a="$FLOOR_IMAGE_MEDIAN" -v b="$(median "${FLOOR_SYSROOT[@]}")" 'BEGIN { printf "%.3f", a + b }')")
     BOOT_RATIO=$(ratio "$BOOT_SECONDS" "$FLOOR_BOOT_MEDIAN")
     write_results_json
     write_results_md
