@@ -42,7 +42,7 @@ struct ComposePostprocess {
                   let text = try? String(contentsOfFile: root + directory + "/" + unit, encoding: .utf8) else {
                 throw ComposeError("\(treefile.path): units: '\(unit)' is not installed in the tree")
             }
-            let wantedBy = text.split(separator: "\n")
+            let wantedBy = text.split(whereSeparator: \.isNewline)
                 .filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("WantedBy=") }
                 .flatMap { $0.split(separator: "=", maxSplits: 1).last!.split(separator: " ").map(String.init) }
             guard !wantedBy.isEmpty else {
@@ -81,7 +81,7 @@ struct ComposePostprocess {
             }
             let result = try sandbox.run(interpreter + ["/run/harness-postprocess"])
             guard result.succeeded else {
-                let output = (result.stderr + result.stdout).split(separator: "\n").suffix(3).joined(separator: " | ")
+                let output = (result.stderr + result.stdout).split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
                 throw ComposeError("\(treefile.path): \(name) failed with exit status \(result.status): \(output)")
             }
         }
@@ -130,7 +130,7 @@ struct ComposePostprocess {
                 + ["--kver", kver, output]
             let result = try sandbox.run(arguments)
             guard result.succeeded else {
-                let tail = result.stderr.split(separator: "\n").suffix(3).joined(separator: " | ")
+                let tail = result.stderr.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
                 throw ComposeError("dracut failed for kernel \(kver) with exit status \(result.status): \(tail)")
             }
         }

@@ -16,7 +16,7 @@ public struct InputHash {
     public var packages: [ResolvedPackage]
 
     /// Bumped whenever the way harness builds a tree changes what a commit holds.
-    static let formatVersion = "harness-compose-2"
+    static let formatVersion = "harness-compose-3"
 
     public var value: String {
         var text = Self.formatVersion + "\n" + treefileJSON + "\n"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a boot's serial console must never show (kola checks the same): each match fails the
 /// boot, quoting the line.
 public enum ConsoleCheck {
@@ -18,14 +20,21 @@ public enum ConsoleCheck {
     /// The problems found in `console`, one per offending line: (what, the line).
     public static func problems(in console: String) -> [(kind: String, line: String)] {
         var found: [(String, String)] = []
-        for line in console.split(separator: "\n") {
+        for rawLine in console.split(whereSeparator: \.isNewline) {
+            let line = plainText(String(rawLine))
             for (needle, kind) in patterns where line.contains(needle) {
                 // dracut-initqueue lines are only a problem when they report a timeout.
                 if needle == "dracut-initqueue[" && !line.contains("timeout") { continue }
-                found.append((kind, String(line).trimmingCharacters(in: .whitespacesAndNewlines)))
+                found.append((kind, line))
                 break
             }
         }
         return found
+    }
+
+    /// A console line without terminal colour codes and surrounding blanks.
+    static func plainText(_ line: String) -> String {
+        line.replacingOccurrences(of: "\u{1B}\\[[0-9;?]*[A-Za-z]", with: "", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -126,7 +126,7 @@ public final class Machine: @unchecked Sendable {
             try checkConsole()
             if Date().timeIntervalSince(lastReport) >= 10 {
                 lastReport = Date()
-                let last = console.split(separator: "\n").last.map { Self.plainText(String($0)) } ?? "(no console output yet)"
+                let last = console.split(whereSeparator: \.isNewline).last.map { ConsoleCheck.plainText(String($0)) } ?? "(no console output yet)"
                 Console.progress(String(format: "Waiting for the guest (%.0f s): %@", Date().timeIntervalSince(start), last))
             }
             Thread.sleep(forTimeInterval: 1)
@@ -134,14 +134,8 @@ public final class Machine: @unchecked Sendable {
         throw MachineError("\(name): the guest agent did not answer within \(Int(options.bootTimeout)) s; console:\n\(consoleTail())")
     }
 
-    /// A console line without terminal colour codes.
-    static func plainText(_ line: String) -> String {
-        line.replacingOccurrences(of: "\u{1B}\\[[0-9;]*[A-Za-z]", with: "", options: .regularExpression)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     private func consoleTail() -> String {
-        console.split(separator: "\n").suffix(15).joined(separator: "\n")
+        console.split(whereSeparator: \.isNewline).suffix(15).joined(separator: "\n")
     }
 
     /// The guest kernel's boot id: a new one after every boot.

@@ -179,7 +179,7 @@ public final class PackageSolver {
 
     /// libdnf's multi-line problem report on one line.
     private static func flatten(_ text: String) -> String {
-        text.split(separator: "\n")
+        text.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("The following problems") }
             .joined(separator: "; ")

@@ -14,7 +14,7 @@ public struct ProgramFailure: Error, CustomStringConvertible {
     public var result: ProgramResult
     public var description: String {
         let detail = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        let last = detail.split(separator: "\n").suffix(3).joined(separator: " | ")
+        let last = detail.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
         return "\(command.joined(separator: " ")) exited with \(result.status)" + (last.isEmpty ? "" : ": \(last)")
     }
 }

@@ -35,7 +35,7 @@ public enum BaseDescription {
         if !libraries.isEmpty {
             let input = libraries.sorted().joined(separator: "\n") + "\n"
             let result = try Program.run(["/usr/lib/rpm/elfdeps", "--provides"], input: Data(input.utf8))
-            for line in result.stdout.split(separator: "\n") { provides.insert(String(line)) }
+            for line in result.stdout.split(whereSeparator: \.isNewline) { provides.insert(String(line)) }
         }
         return try RPMHeader.virtualPackage(
             name: "\(osRelease.id)-base", version: osRelease.versionID, release: "0.harness", arch: arch,
@@ -71,7 +71,7 @@ public struct OSRelease {
     public init(root: String) {
         for candidate in ["/etc/os-release", "/usr/etc/os-release", "/usr/lib/os-release"] {
             guard let text = try? String(contentsOfFile: root + candidate, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n") {
+            for line in text.split(whereSeparator: \.isNewline) {
                 let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { continue }
                 let value = parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))

@@ -124,7 +124,7 @@ struct Accounts {
     private static func read(_ path: String) -> [String: UInt32] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
         var result: [String: UInt32] = [:]
-        for line in text.split(separator: "\n") {
+        for line in text.split(whereSeparator: \.isNewline) {
             let fields = line.split(separator: ":", omittingEmptySubsequences: false)
             if fields.count >= 3, let id = UInt32(fields[2]) { result[String(fields[0])] = id }
         }

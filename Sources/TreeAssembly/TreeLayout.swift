@@ -99,8 +99,9 @@ public struct TreeLayout {
         }
     }
 
-    /// Everything under `/var` becomes tmpfiles.d lines (directories and symlinks) plus files
-    /// kept under `/usr/share/factory/var` and copied in by `C` lines; `/var` itself is left empty.
+    /// Everything under `/var` becomes tmpfiles.d lines (directories and symlinks) plus content
+    /// kept under `/usr/share/factory/var` and copied in by `C` lines (files, and whole
+    /// directories from the second level down); `/var` itself is left empty.
     func convertVar() throws {
         let fm = FileManager.default
         let varRoot = root + "/var"
@@ -117,26 +118,33 @@ public struct TreeLayout {
         let userNames = Dictionary(accounts.users.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let groupNames = Dictionary(accounts.groups.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let factory = root + "/usr/share/factory/var"
+        // Shallow entries one line each; a non-empty directory two levels down (/var/lib/dpkg)
+        // is copied whole by one recursive `C` line: a first boot under emulation spent 24 s on
+        // a thousand per-file copies.
         let entries = (fm.enumerator(atPath: varRoot)?.allObjects as? [String] ?? []).sorted()
+        var copiedWhole: [String] = []
         for relative in entries {
             let host = varRoot + "/" + relative, path = "/var/" + relative
-            guard !declared.contains(path), !relative.hasPrefix("lib/rpm") else { continue }
+            guard !declared.contains(path), !relative.hasPrefix("lib/rpm"),
+                  !copiedWhole.contains(where: { relative.hasPrefix($0 + "/") }) else { continue }
             var st = stat()
             guard lstat(host, &st) == 0 else { continue }
             let mode = String(format: "%04o", st.st_mode & 0o7777)
             let user = userNames[st.st_uid] ?? String(st.st_uid), group = groupNames[st.st_gid] ?? String(st.st_gid)
+            let depth = relative.split(separator: "/").count
             switch FileMode.type(st.st_mode) {
+            case FileMode.directory where depth >= 2 && !((try? fm.contentsOfDirectory(atPath: host))?.isEmpty ?? true):
+                try keep(host, as: factory + "/" + relative)
+                copiedWhole.append(relative)
+                lines.append("C \(path) - - - - /usr/share/factory/var/\(relative)")
             case FileMode.directory:
                 lines.append("d \(path) \(mode) \(user) \(group) - -")
             case FileMode.symlink:
                 let target = (try? fm.destinationOfSymbolicLink(atPath: host)) ?? ""
                 lines.append("L \(path) - - - - \(target)")
             case FileMode.regular:
-                let kept = factory + "/" + relative
-                try fm.createDirectory(atPath: (kept as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try? fm.removeItem(atPath: kept)
-                try fm.moveItem(atPath: host, toPath: kept)
-                lines.append("C \(path) \(mode) \(user) \(group) - /usr/share/factory/var/\(relative)")
+                try keep(host, as: factory + "/" + relative)
+                lines.append("C \(path) - - - - /usr/share/factory/var/\(relative)")
             default:
                 continue
             }
@@ -145,6 +153,14 @@ public struct TreeLayout {
         let tmpfiles = root + "/usr/lib/tmpfiles.d"
         try fm.createDirectory(atPath: tmpfiles, withIntermediateDirectories: true)
         try (lines.joined(separator: "\n") + "\n").write(toFile: tmpfiles + "/harness-var.conf", atomically: true, encoding: .utf8)
+    }
+
+    /// Moves `source` (a file or a whole directory) to `kept` under /usr/share/factory.
+    private func keep(_ source: String, as kept: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: (kept as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileTree.removeRecursively(kept)
+        try fm.moveItem(atPath: source, toPath: kept)
     }
 
     private func ensureDirectory(_ path: String, mode: Int) throws {

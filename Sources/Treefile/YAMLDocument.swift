@@ -100,7 +100,7 @@ enum YAMLDocument {
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
             return "line \(context.mark.line): duplicate key \(names)"
         default:
-            return String(describing: error).split(separator: "\n").first.map(String.init) ?? "unreadable"
+            return String(describing: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "unreadable"
         }
     }
 }

@@ -40,7 +40,7 @@ import TreeAssembly
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path + "/root") == "var/roothome")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: tree.path + "/home") == "var/home")
         let tmpfiles = try String(contentsOfFile: tree.path + "/usr/lib/tmpfiles.d/harness-var.conf", encoding: .utf8)
-        #expect(tmpfiles.contains("C /var/roothome/.profile 0644 root root - /usr/share/factory/var/roothome/.profile"))
+        #expect(tmpfiles.contains("C /var/roothome/.profile - - - - /usr/share/factory/var/roothome/.profile"))
         #expect(tmpfiles.contains("d /var/log 0755 root root - -"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: tree.path + "/var").isEmpty)
         #expect(try String(contentsOfFile: tree.path + "/usr/etc/rpm/macros.harness-dbpath", encoding: .utf8)

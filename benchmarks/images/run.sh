@@ -609,7 +609,7 @@ What the floors measure:
   \`os-init\`, pull from the state repository, the syslinux seed, \`deploy\` with the same kernel
   arguments): one filesystem, no bootloader. Making that sysroot with the ostree CLI took
   ${FLOOR_SYSROOT[*]} s and is not in the floor; with it the ratio would be $IMAGE_RATIO_WITH_SYSROOT.
-  Runs: ${FLOOR_IMAGE[*]} s. Sysroot $(mib "$SYSROOT_BYTES") MiB, $SYSROOT_ENTRIES entries; qcow2 harness $(mib "$IMAGE_BYTES") MiB, virt-make-fs $(mib "$FLOOR_IMAGE_BYTES") MiB.
+  Runs: ${FLOOR_IMAGE[*]} s. Sysroot $(mib "$SYSROOT_BYTES") MiB, $SYSROOT_ENTRIES entries; qcow2 files (apparent size) harness $(mib "$IMAGE_BYTES") MiB, virt-make-fs $(mib "$FLOOR_IMAGE_BYTES") MiB.
 - **Boot**: \`qemu-system-x86_64 -accel tcg -m $GUEST_MEMORY_MIB -smp $GUEST_CPUS -kernel vmlinuz -initrd initramfs.img\`
   with the commit's own kernel and initramfs ($(mib "$INITRAMFS_BYTES") MiB), no disk and no \`root=\`, from
   QEMU's start to "Reached target initrd-switch-root.target" on the serial console: firmware,
