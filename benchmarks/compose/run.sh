@@ -14,6 +14,9 @@
 # (120) size the package set.
 set -euo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
 PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -46,49 +49,11 @@ readonly AIM_NOOP_SECONDS=1.0
 # Phases of a harness compose, as told apart by its progress lines on stderr.
 readonly PHASES=("metadata + depsolve" "cache check + download" "import" "assembly" "commit" "cleanup + exit")
 
-log() {
-    echo "== $*" >&2
-}
-
-# The tools the benchmark drives, each installed from Debian if missing.
-ensure_tools() {
-    local command package missing=()
-    for command in dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree; do
-        package=${command#*:}
-        command -v "${command%%:*}" >/dev/null || missing+=("$package")
-    done
-    if ((${#missing[@]} > 0)); then
-        log "Installing ${missing[*]}"
-        apt-get update -qq
-        apt-get install -y -qq "${missing[@]}"
-    fi
-}
-
 # swift build is incremental (seconds when nothing changed) and waits by itself while another
 # build holds .build.
 build_harness() {
     log "Building harness (release)"
     (cd "$PROJECT_DIR" && swift build -c release --product harness) >&2
-}
-
-# Seconds elapsed since START (a value of $EPOCHREALTIME), to the millisecond.
-seconds_since() {
-    awk -v start="$1" -v now="$EPOCHREALTIME" 'BEGIN { printf "%.3f", now - start }'
-}
-
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
-}
-
-# "yes" when VALUE is below LIMIT ("no more than" for the cold ratio: equal is fine there).
-aim_met() {
-    awk -v value="$1" -v limit="$2" -v inclusive="${3:-}" \
-        'BEGIN { print ((inclusive ? value <= limit : value < limit) ? "yes" : "no") }'
 }
 
 # The work copy of the repository the composes read: the generated RPMs (hard links) and a
@@ -128,14 +93,6 @@ fail_with_log() {
     echo "error: $what failed; its output ($log):" >&2
     cat "$log" >&2
     exit 1
-}
-
-# Prefixes each line with the time it was read, for telling a compose's phases apart.
-stamp_lines() {
-    local line
-    while IFS= read -r line; do
-        printf '%s %s\n' "$EPOCHREALTIME" "$line"
-    done
 }
 
 # The peer: dnf installs every package into an empty root, ostree commits that root into a new
@@ -250,43 +207,10 @@ mean_phases() {
         END { for (i = 1; i <= NF; i++) printf "%.3f%s", sum[i] / NR, (i < NF ? " " : "\n") }'
 }
 
-json_array() {
-    local IFS=,
-    echo "[$*]"
-}
-
-# A compose_phases line as a JSON object keyed by phase name.
-phases_json() {
-    local values index out=""
-    read -r -a values <<<"$1"
-    for index in "${!PHASES[@]}"; do
-        out+="${out:+, }\"${PHASES[index]}\": ${values[index]}"
-    done
-    echo "{$out}"
-}
-
 phases_json_array() {
     local line items=()
-    for line in "$@"; do items+=("$(phases_json "$line")"); done
+    for line in "$@"; do items+=("$(phases_json PHASES "$line")"); done
     json_array "${items[@]}"
-}
-
-machine_memory_gib() {
-    awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo
-}
-
-machine_cpu() {
-    lscpu | awk -F: '/^Model name:/ { gsub(/^[ \t]+/, "", $2); print $2; exit }'
-}
-
-harness_revision() {
-    local revision
-    revision=$(git -C "$PROJECT_DIR" rev-parse --short HEAD)
-    # Others may be editing Sources/ while this runs: say when the build was of a dirty tree.
-    if [[ -n "$(git -C "$PROJECT_DIR" status --porcelain -- Sources Package.swift)" ]]; then
-        revision+=" (with uncommitted changes in Sources/)"
-    fi
-    echo "$revision"
 }
 
 write_results_json() {
@@ -329,8 +253,8 @@ phase_table_rows() {
 
 compose_section() {
     local payload_mib rpm_mib
-    payload_mib=$(awk -v b="$(cat "$SET_DIR/payload-bytes")" 'BEGIN { printf "%.1f", b / 1048576 }')
-    rpm_mib=$(awk -v b="$RPM_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
+    payload_mib=$(mib "$(cat "$SET_DIR/payload-bytes")")
+    rpm_mib=$(mib "$RPM_BYTES")
     cat <<EOF
 ## Compose
 
@@ -367,34 +291,16 @@ $(phase_table_rows)
 EOF
 }
 
-# Replaces the "## Compose" section of RESULTS.md (up to the next "## " heading) by the new
-# one, keeping every other section; appends it when there is none yet.
-write_results_md() {
-    local section
-    section=$(mktemp)
-    compose_section >"$section"
-    if [[ ! -f "$RESULTS_MD" ]]; then
-        printf '# Benchmark results\n\nMeasured numbers; see README.md for what each benchmark measures.\n' >"$RESULTS_MD"
-    fi
-    awk -v section_file="$section" '
-        BEGIN { while ((getline line < section_file) > 0) section = section line "\n" }
-        /^## / { if (inside) print ""; inside = 0 }
-        /^## Compose[ \t]*$/ { printf "%s", section; inside = 1; replaced = 1; next }
-        !inside { print }
-        END { if (!replaced) printf "\n%s", section }' "$RESULTS_MD" >"$RESULTS_MD.tmp"
-    mv "$RESULTS_MD.tmp" "$RESULTS_MD"
-    rm -f "$section"
-}
-
 main() {
     PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() COLD=() COLD_PHASES=() WARM=() WARM_PHASES=() WARM_IMPORTED=() NOOP=()
-    ensure_tools
+    # The tools the benchmark drives, each installed from Debian if missing.
+    ensure_tools dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree
     build_harness
     "$SCRIPT_DIR/generate-packages.sh" "$SET_DIR" "$PACKAGE_COUNT" "$PAYLOAD_MB"
     prepare_bench_repo
     RPM_BYTES=$(cat "$SET_DIR"/repo/*.rpm | wc -c)
     RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
-    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+    LOAD_BEFORE=$(load_average)
 
     # Peer and cold rounds alternate, so that a change in the machine's load (others build
     # on it too) weighs on both alike.
@@ -413,7 +319,7 @@ main() {
     for ((round = 1; round <= NOOP_ROUNDS; round++)); do
         run_noop_round "$round"
     done
-    LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+    LOAD_AFTER=$(load_average)
 
     MEDIAN_DNF=$(median "${PEER_DNF[@]}")
     MEDIAN_COMMIT=$(median "${PEER_COMMIT[@]}")
@@ -424,12 +330,12 @@ main() {
     COLD_OVER_PEER=$(ratio "$MEDIAN_COLD" "$MEDIAN_PEER")
     WARM_OVER_COLD=$(ratio "$MEDIAN_WARM" "$MEDIAN_COLD")
     write_results_json
-    write_results_md
+    write_results_section Compose compose_section
     # The trees and repositories are big and only the numbers matter; the package set and the
     # logs stay for the next run and for a look at what happened.
     rm -rf "$PEER_DIR" "$WORK_DIR/harness"
     log "Results: $RESULTS_MD, $RESULTS_JSON (logs in $LOG_DIR)"
-    sed -n '/^## Compose/,$p' "$RESULTS_MD" | sed '/^## /{1!Q}' >&2
+    show_results_section Compose
 }
 
 main "$@"

@@ -16,6 +16,9 @@
 # they are long).
 set -euo pipefail
 
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SCRIPT_DIR
 PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -49,25 +52,6 @@ readonly BOOT_FLOOR_TIMEOUT=180
 readonly AIM_IMAGE_RATIO=1.5
 readonly AIM_BOOT_SECONDS=45
 
-log() {
-    echo "== $*" >&2
-}
-
-# The tools the benchmark drives beside harness, each installed from Debian if missing.
-ensure_tools() {
-    local command package missing=()
-    for command in virt-make-fs:libguestfs-tools qemu-system-x86_64:qemu-system-x86 ostree:ostree \
-        chattr:e2fsprogs; do
-        package=${command#*:}
-        command -v "${command%%:*}" >/dev/null || missing+=("$package")
-    done
-    if ((${#missing[@]} > 0)); then
-        log "Installing ${missing[*]}"
-        apt-get update -qq
-        apt-get install -y -qq "${missing[@]}"
-    fi
-}
-
 # swift build is incremental; a build of somebody else holding .build makes it wait (newer
 # SwiftPM) or fail with "Another instance of SwiftPM is already running" (then we retry).
 build_harness() {
@@ -88,15 +72,6 @@ build_harness() {
     return 1
 }
 
-# Seconds from START to END (values of $EPOCHREALTIME), to the millisecond.
-seconds_between() {
-    awk -v start="$1" -v end="$2" 'BEGIN { printf "%.3f", end - start }'
-}
-
-seconds_since() {
-    seconds_between "$1" "$EPOCHREALTIME"
-}
-
 # A JSON number or null, for values a run may lack (a marker the console never showed).
 json_number() {
     if [[ -n "$1" ]]; then echo "$1"; else echo null; fi
@@ -108,37 +83,10 @@ seconds_to() {
     return 0
 }
 
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
-}
-
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# "yes" when VALUE is at most LIMIT ("inclusive") or below it.
-aim_met() {
-    awk -v value="$1" -v limit="$2" -v inclusive="${3:-}" \
-        'BEGIN { print ((inclusive ? value <= limit : value < limit) ? "yes" : "no") }'
-}
-
-load_average() {
-    cut -d' ' -f1-3 /proc/loadavg
-}
-
 # Other people's VMs skew every number here: each stage records the load and how many QEMU
 # processes ran (ours included) when it started.
 machine_activity() {
     echo "load $(load_average), $(pgrep -c qemu-system || true) QEMU processes"
-}
-
-# Prefixes each line with the time it was read.
-stamp_lines() {
-    local line
-    while IFS= read -r line; do
-        printf '%s %s\n' "$EPOCHREALTIME" "$line"
-    done
 }
 
 # The stamp of the first line of a stamped LOG whose text (terminal colour codes removed)
@@ -469,48 +417,10 @@ run_boot_floor_round() {
 
 # --- results -----------------------------------------------------------------------------------
 
-machine_memory_gib() {
-    awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo
-}
-
-machine_cpu() {
-    lscpu | awk -F: '/^Model name:/ && !found { gsub(/^[ \t]+/, "", $2); print $2; found = 1 }'
-}
-
-harness_revision() {
-    local revision
-    revision=$(git -C "$PROJECT_DIR" rev-parse --short HEAD)
-    # Others may be editing Sources/ while this runs: say when the build was of a dirty tree.
-    if [[ -n "$(git -C "$PROJECT_DIR" status --porcelain -- Sources Package.swift)" ]]; then
-        revision+=" (with uncommitted changes in Sources/)"
-    fi
-    echo "$revision"
-}
-
-json_array() {
-    local IFS=,
-    echo "[$*]"
-}
-
 json_strings() {
     local item items=()
     for item in "$@"; do items+=("\"$item\""); done
     json_array "${items[@]}"
-}
-
-# A line of phase times as a JSON object keyed by the names in the array named NAMES.
-phases_json() {
-    local -n names=$1
-    local values index out=""
-    read -r -a values <<<"$2"
-    for index in "${!names[@]}"; do
-        out+="${out:+, }\"${names[index]}\": ${values[index]}"
-    done
-    echo "{$out}"
-}
-
-mib() {
-    awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'
 }
 
 write_results_json() {
@@ -644,25 +554,6 @@ $(phase_rows IMAGE_PHASES "$IMAGE_PHASE_TIMES")
 EOF
 }
 
-# Replaces the "## Images and boots" section of RESULTS.md (up to the next "## " heading) by
-# the new one, keeping every other section; appends it when there is none yet.
-write_results_md() {
-    local section
-    section=$(mktemp)
-    images_section >"$section"
-    if [[ ! -f "$RESULTS_MD" ]]; then
-        printf '# Benchmark results\n\nMeasured numbers; see README.md for what each benchmark measures.\n' >"$RESULTS_MD"
-    fi
-    awk -v section_file="$section" '
-        BEGIN { while ((getline line < section_file) > 0) section = section line "\n" }
-        /^## / { if (inside) print ""; inside = 0 }
-        /^## Images and boots[ \t]*$/ { printf "%s", section; inside = 1; replaced = 1; next }
-        !inside { print }
-        END { if (!replaced) printf "\n%s", section }' "$RESULTS_MD" >"$RESULTS_MD.tmp"
-    mv "$RESULTS_MD.tmp" "$RESULTS_MD"
-    rm -f "$section"
-}
-
 cleanup() {
     remove_tree "$FLOOR_DIR"
     remove_tree "$MACHINE_TMP"
@@ -672,7 +563,8 @@ main() {
     FLOOR_IMAGE=() FLOOR_SYSROOT=() FLOOR_IMAGE_ACTIVITY=() FLOOR_BOOT=() FLOOR_BOOT_KERNEL=() FLOOR_BOOT_INIT=()
     FLOOR_BOOT_KERNEL_CLOCK_INIT=() FLOOR_BOOT_EXIT=() FLOOR_BOOT_POWERED_OFF=() FLOOR_BOOT_ACTIVITY=()
     trap cleanup EXIT
-    ensure_tools
+    # The tools the benchmark drives beside harness, each installed from Debian if missing.
+    ensure_tools virt-make-fs:libguestfs-tools qemu-system-x86_64:qemu-system-x86 ostree:ostree chattr:e2fsprogs
     build_harness
     mkdir -p "$WORK_DIR"
     remove_tree "$LOG_DIR"
@@ -704,11 +596,11 @@ main() {
         "$(awk -v a="$FLOOR_IMAGE_MEDIAN" -v b="$(median "${FLOOR_SYSROOT[@]}")" 'BEGIN { printf "%.3f", a + b }')")
     BOOT_RATIO=$(ratio "$BOOT_SECONDS" "$FLOOR_BOOT_MEDIAN")
     write_results_json
-    write_results_md
+    write_results_section 'Images and boots' images_section
     # The image and the state directory (repository, caches) are kept for a look; the next run
     # starts from a new state directory anyway.
     log "Results: $RESULTS_MD, $RESULTS_JSON (logs in $LOG_DIR)"
-    sed -n '/^## Images and boots/,$p' "$RESULTS_MD" | sed '/^## /{1!Q}' >&2
+    show_results_section 'Images and boots'
 }
 
 main "$@"
