@@ -73,5 +73,6 @@ let package = Package(
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "TreectlTests", dependencies: ["TestSupport", "ToolSupport"]),
     ]
 )

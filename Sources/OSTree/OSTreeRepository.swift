@@ -27,7 +27,8 @@ public final class OSTreeRepository {
     /// The repository directory.
     public let path: String
 
-    private init(handle: OpaquePointer, path: String) {
+    /// Takes over a reference libostree handed out (a sysroot's repository; transfer full).
+    init(handle: OpaquePointer, path: String) {
         self.handle = handle
         self.path = path
     }

@@ -31,12 +31,14 @@ struct DefaultImageBootTests {
         let console = state + "/default-console.txt"
         let spawn = try harness(["spawn", "--state-dir", state, image, "--console", console, "--reboot",
                                  "--exec", "ostree admin status", "--exec", "rpm -q treectl",
-                                 "--exec", "cat /proc/cmdline", "--exec", "echo boot-id $(cat /proc/sys/kernel/random/boot_id)"])
+                                 "--exec", "cat /proc/cmdline", "--exec", "echo boot-id $(cat /proc/sys/kernel/random/boot_id)",
+                                 "--exec", "treectl status"])
         #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
         #expect(spawn.stdout.contains("* harness "), "the booted deployment is listed")
         #expect(spawn.stdout.contains("origin refspec: harness:harness/x86_64/debian-bookworm"))
         #expect(spawn.stdout.range(of: #"treectl-[0-9.]+-\S+\.x86_64"#, options: .regularExpression) != nil)
         #expect(spawn.stdout.contains("harness.test=1"), "--karg reached the kernel command line")
+        #expect(spawn.stdout.contains("● harness:harness/x86_64/debian-bookworm"), "treectl status marks the booted deployment")
         #expect(spawn.stderr.contains("Guest agent answered after"))
         #expect(FileManager.default.fileExists(atPath: console), "the console was kept")
         let bootIDs = spawn.stdout.split(separator: "\n").filter { $0.hasPrefix("boot-id ") }
