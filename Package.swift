@@ -15,9 +15,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
@@ -41,10 +38,8 @@ let package = Package(
         .target(name: "Guestfs", dependencies: ["CLibGuestfs"]),
         .target(name: "Libvirt", dependencies: ["CLibvirt", "ToolSupport"]),
 
-        // Shared plumbing: errors, progress on stderr, running programs.
+        // Shared plumbing: progress on stderr, running programs, scratch directories, digests.
         .target(name: "ToolSupport", dependencies: [
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
@@ -65,7 +60,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [
-            "TreeAssembly", "OSTree", "ToolSupport",
+            "OSTree", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
