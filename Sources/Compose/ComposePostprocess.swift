@@ -81,7 +81,7 @@ struct ComposePostprocess {
             }
             let result = try sandbox.run(interpreter + ["/run/harness-postprocess"])
             guard result.succeeded else {
-                let output = (result.stderr + result.stdout).split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+                let output = result.outputTail()
                 throw ComposeError("\(treefile.path): \(name) failed with exit status \(result.status): \(output)")
             }
         }
@@ -130,7 +130,7 @@ struct ComposePostprocess {
                 + ["--kver", kver, output]
             let result = try sandbox.run(arguments)
             guard result.succeeded else {
-                let tail = result.stderr.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+                let tail = result.outputTail(includingStdout: false)
                 throw ComposeError("dracut failed for kernel \(kver) with exit status \(result.status): \(tail)")
             }
         }

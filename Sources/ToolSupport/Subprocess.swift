@@ -6,6 +6,13 @@ public struct ProgramResult: Sendable {
     public var stdout: String
     public var stderr: String
     public var succeeded: Bool { status == 0 }
+
+    /// The last lines the program printed (stderr, then stdout), joined on one line, for an
+    /// error message.
+    public func outputTail(lines: Int = 3, includingStdout: Bool = true) -> String {
+        let text = stderr + (includingStdout ? stdout : "")
+        return text.split(whereSeparator: \.isNewline).suffix(lines).joined(separator: " | ")
+    }
 }
 
 /// A program that exited non-zero, with what it printed.
@@ -13,8 +20,7 @@ public struct ProgramFailure: Error, CustomStringConvertible {
     public var command: [String]
     public var result: ProgramResult
     public var description: String {
-        let detail = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        let last = detail.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+        let last = result.outputTail(includingStdout: false)
         return "\(command.joined(separator: " ")) exited with \(result.status)" + (last.isEmpty ? "" : ": \(last)")
     }
 }

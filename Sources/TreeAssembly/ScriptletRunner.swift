@@ -48,7 +48,7 @@ public struct ScriptletRunner {
         command.append("1")
         let result = try configured.run(command)
         guard result.succeeded else {
-            let output = (result.stderr + result.stdout).split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
+            let output = result.outputTail()
             throw ScriptletError(package: package, scriptlet: scriptlet.kind,
                                  reason: "failed with exit status \(result.status)" + (output.isEmpty ? "" : ": \(output)"))
         }

@@ -5,9 +5,7 @@ import ToolSupport
 
 /// `treectl status` on a directory sysroot made with ostree's own admin commands.
 @Suite struct StatusTests {
-    static var treectl: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("treectl").path
-    }
+    static var treectl: String { BuiltExecutable.path("treectl") }
 
     /// A sysroot with one deployment of a tiny commit (a text file stands in for the kernel,
     /// as ostree's own tests do), and the commit.
