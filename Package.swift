@@ -46,8 +46,14 @@ let package = Package(
         // Layer 3: the core.
         .target(name: "Treefile", dependencies: ["Yams", "ToolSupport"]),
         .target(name: "TreeAssembly", dependencies: ["OSTree", "RPM", "Archive", "ToolSupport"]),
+        // Repository definitions and package downloads, shared by compose and the client.
+        .target(name: "PackageSources", dependencies: ["TreeAssembly", "Solver", "RepoFetch", "ToolSupport"]),
         .target(name: "Compose", dependencies: [
-            "Treefile", "TreeAssembly", "Solver", "RepoFetch", "OSTree", "RPM", "Archive", "ToolSupport",
+            "Treefile", "TreeAssembly", "PackageSources", "Solver", "RepoFetch", "OSTree", "RPM", "Archive", "ToolSupport",
+        ]),
+        // The client's core: deployments, origins, layering and overrides, rollback.
+        .target(name: "Deploy", dependencies: [
+            "TreeAssembly", "PackageSources", "Solver", "OSTree", "RPM", "ToolSupport",
         ]),
 
         // Layer 4: images and machines.
@@ -60,7 +66,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [
-            "OSTree", "ToolSupport",
+            "Deploy", "OSTree", "RPM", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -68,6 +74,6 @@ let package = Package(
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
-        .testTarget(name: "TreectlTests", dependencies: ["TestSupport", "ToolSupport"]),
+        .testTarget(name: "TreectlTests", dependencies: ["Deploy", "Compose", "OSTree", "TestSupport", "ToolSupport"]),
     ]
 )

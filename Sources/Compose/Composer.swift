@@ -1,5 +1,6 @@
 import Foundation
 import OSTree
+import PackageSources
 import RPM
 import RepoFetch
 import Solver
@@ -174,18 +175,9 @@ public struct Composer {
             guard let definition = definitions[id] else {
                 throw ComposeError("\(treefile.path): repos: no repository '\(id)' in the .repo files of \(treefile.directory)")
             }
-            Console.progress("Fetching metadata of repository '\(id)'")
-            let fetched: FetchedMetadata
-            do {
-                fetched = try RepositoryDownloader.fetchMetadata(id: id, baseURLs: definition.baseURLs,
-                                                                 cacheDirectory: options.cacheDirectory)
-            } catch let error as RepoFetchError {
-                throw ComposeError("\(definition.file): \(error)")
-            }
-            try solver.addRepository(RepositoryMetadataFiles(id: id, repomd: fetched.repomd, primary: fetched.primary,
-                                                             filelists: fetched.filelists))
             used[id] = definition
         }
+        try RepositoryLoader.load(treefile.repos.compactMap { used[$0] }, into: solver, cacheDirectory: options.cacheDirectory)
         return used
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PackageSources
 import ToolSupport
 
 /// A `local-repos:` entry: a script that builds an rpm-md repository (packages made from

@@ -7,6 +7,8 @@ public enum MetadataValue: Sendable, Equatable {
     case bytes([UInt8])
     case uint64(UInt64)
     case bool(Bool)
+    /// A 32-bit integer (`i`): pull options such as `flags` and `depth` take these.
+    case int32(Int32)
 
     /// The string, if this is one.
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
@@ -28,6 +30,8 @@ public enum MetadataValue: Sendable, Equatable {
             return g_variant_new_uint64(guint64(v))
         case .bool(let v):
             return g_variant_new_boolean(v ? 1 : 0)
+        case .int32(let v):
+            return g_variant_new_int32(v)
         }
     }
 
@@ -51,6 +55,8 @@ public enum MetadataValue: Sendable, Equatable {
             self = .uint64(UInt64(g_variant_get_uint64(variant)))
         case "b":
             self = .bool(g_variant_get_boolean(variant) != 0)
+        case "i":
+            self = .int32(g_variant_get_int32(variant))
         default:
             return nil
         }

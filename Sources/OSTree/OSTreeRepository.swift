@@ -152,20 +152,58 @@ public final class OSTreeRepository {
     /// Copies the commits (and all objects they reach) from `source` into this repository,
     /// as `ostree pull-local` does; objects already present are skipped.
     public func pullLocal(from source: OSTreeRepository, commits: [String]) throws {
-        let builder = g_variant_builder_new(harness_variant_type("a{sv}"))
-        defer { g_variant_builder_unref(builder) }
-        let refs = MetadataValue.strings(commits).makeVariant()
-        g_variant_builder_add_value(builder, g_variant_new_dict_entry(g_variant_new_string("refs"), g_variant_new_variant(refs)))
-        g_variant_builder_add_value(builder, g_variant_new_dict_entry(
-            g_variant_new_string("gpg-verify"), g_variant_new_variant(g_variant_new_boolean(0))))
-        g_variant_builder_add_value(builder, g_variant_new_dict_entry(
-            g_variant_new_string("disable-static-deltas"), g_variant_new_variant(g_variant_new_boolean(1))))
-        let options = g_variant_ref_sink(g_variant_builder_end(builder))
-        defer { g_variant_unref(options) }
-        let url = "file://" + source.path
-        try gcall("copying \(commits.joined(separator: ", ")) from \(source.path) into \(path)") {
-            ostree_repo_pull_with_options(handle, url, options, nil, nil, $0)
+        try pull(url: "file://" + source.path, options: [
+            "refs": .strings(commits), "gpg-verify": .bool(false), "disable-static-deltas": .bool(true),
+        ], describing: "copying \(commits.joined(separator: ", ")) from \(source.path) into \(path)")
+    }
+
+    /// What to fetch from a remote.
+    public struct PullRequest: Sendable {
+        /// The remote's branch, e.g. `harness/x86_64/debian-bookworm`.
+        public var ref: String
+        /// A commit of that branch's history to fetch instead of its head.
+        public var commit: String?
+        /// Only the commit objects (metadata, for `upgrade --check` and version look-ups).
+        public var commitOnly = false
+        /// How many parent commits to fetch too (-1: the whole history).
+        public var depth: Int32 = 0
+
+        public init(ref: String, commit: String? = nil, commitOnly: Bool = false, depth: Int32 = 0) {
+            self.ref = ref
+            self.commit = commit
+            self.commitOnly = commitOnly
+            self.depth = depth
         }
+    }
+
+    /// Pulls from the configured remote `remote` (its URL, and its `gpg-verify` and
+    /// `sign-verify` settings: an unsigned or badly signed commit fails the pull), moving the
+    /// remote ref `remote:ref` to the fetched head.
+    public func pull(remote: String, _ request: PullRequest) throws {
+        var options: [String: MetadataValue] = ["refs": .strings([request.ref]), "depth": .int32(request.depth)]
+        if let commit = request.commit { options["override-commit-ids"] = .strings([commit]) }
+        if request.commitOnly { options["flags"] = .int32(Int32(OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY.rawValue)) }
+        try pull(url: remote, options: options, describing: "pulling \(request.ref) from remote '\(remote)'")
+    }
+
+    /// `ostree_repo_pull_with_options` from a remote name or a URL.
+    private func pull(url remoteOrURL: String, options: [String: MetadataValue], describing operation: String) throws {
+        let variant = g_variant_ref_sink(MetadataValue.makeDictionary(options))
+        defer { g_variant_unref(variant) }
+        try gcall(operation) { ostree_repo_pull_with_options(handle, remoteOrURL, variant, nil, nil, $0) }
+    }
+
+    /// The names of the configured remotes.
+    public func remotes() -> [String] {
+        var count: guint = 0
+        guard let names = ostree_repo_remote_list(handle, &count) else { return [] }
+        defer { g_strfreev(names) }
+        return (0..<Int(count)).map { String(cString: names[$0]!) }
+    }
+
+    /// Points `ref` at `commit` at once (outside a transaction), or deletes it when nil.
+    public func setRefImmediately(_ ref: String, to commit: String?) throws {
+        try gcall("setting ref \(ref) in \(path)") { ostree_repo_set_ref_immediate(handle, nil, ref, commit, nil, $0) }
     }
 
     /// Checks a commit out into `destination` (which must not exist yet, unless overwriting).

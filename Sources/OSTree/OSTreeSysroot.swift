@@ -1,18 +1,56 @@
 import CLibOSTree
 import Foundation
 
-/// One deployment of a sysroot, as libostree reports it.
-public struct DeploymentInfo: Sendable, Equatable {
-    public var osName: String
-    public var checksum: String
-    public var serial: Int
-    /// The origin's `[origin] refspec` (e.g. `harness:harness/x86_64/debian-bookworm`).
-    public var refspec: String?
-    /// `[packages] requested` of the origin: packages layered on the base.
-    public var requestedPackages: [String]
-    public var isBooted: Bool
-    public var isStaged: Bool
-    public var isPinned: Bool
+/// One deployment of a sysroot: a checkout of a commit under `ostree/deploy/OS/deploy/`, with
+/// its origin file (what it tracks) and its boot entry (kernel arguments).
+///
+/// Owns a reference to libostree's `OstreeDeployment`; the values are read once.
+public final class OSTreeDeployment: @unchecked Sendable {
+    let handle: OpaquePointer
+    public let osName: String
+    public let checksum: String
+    public let serial: Int
+    public let isBooted: Bool
+    public let isStaged: Bool
+    public let isPinned: Bool
+    /// The origin file's text (a GKeyFile: `[origin] refspec`, `[packages]`, `[overrides]`).
+    public let origin: String?
+    /// The kernel command line of its boot entry (`options`), nil for a deployment not yet
+    /// written into the boot configuration.
+    public let kernelArguments: String?
+
+    /// Takes a reference of its own to `handle`.
+    init(handle: OpaquePointer, booted: Bool) {
+        self.handle = OpaquePointer(g_object_ref(UnsafeMutableRawPointer(handle)))
+        osName = String(cString: ostree_deployment_get_osname(handle))
+        checksum = String(cString: ostree_deployment_get_csum(handle))
+        serial = Int(ostree_deployment_get_deployserial(handle))
+        isBooted = booted
+        isStaged = ostree_deployment_is_staged(handle) != 0
+        isPinned = ostree_deployment_is_pinned(handle) != 0
+        if let keyFile = ostree_deployment_get_origin(handle), let data = g_key_file_to_data(keyFile, nil, nil) {
+            origin = String(cString: data)
+            g_free(data)
+        } else {
+            origin = nil
+        }
+        if let bootconfig = ostree_deployment_get_bootconfig(handle),
+           let options = ostree_bootconfig_parser_get(bootconfig, "options") {
+            kernelArguments = String(cString: options)
+        } else {
+            kernelArguments = nil
+        }
+    }
+
+    deinit { g_object_unref(UnsafeMutableRawPointer(handle)) }
+
+    /// `OS-CHECKSUM.SERIAL`, as `ostree admin status` and rpm-ostree name a deployment.
+    public var id: String { "\(osName)-\(checksum).\(serial)" }
+
+    /// Whether both name the same deployment.
+    public func isSame(as other: OSTreeDeployment) -> Bool {
+        osName == other.osName && checksum == other.checksum && serial == other.serial
+    }
 }
 
 /// An OSTree sysroot: `/` on a booted system, or any directory made with `ostree admin
@@ -20,9 +58,11 @@ public struct DeploymentInfo: Sendable, Equatable {
 public final class OSTreeSysroot {
     let handle: OpaquePointer
     public let path: String
+    private var isLocked = false
 
     /// Loads the sysroot at `path`.
     public init(path: String) throws {
+        _ = Self.printsToStandardError
         let file = g_file_new_for_path(path)
         defer { g_object_unref(UnsafeMutableRawPointer(file)) }
         handle = ostree_sysroot_new(file)
@@ -30,43 +70,122 @@ public final class OSTreeSysroot {
         try gcall("loading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
     }
 
-    deinit { g_object_unref(UnsafeMutableRawPointer(handle)) }
+    /// libostree reports some results with `g_print` (the space a prune freed); standard
+    /// output belongs to the program's own output (`--json`), so GLib prints go to stderr.
+    private static let printsToStandardError: Void = {
+        g_set_print_handler { message in
+            guard let message else { return }
+            FileHandle.standardError.write(Data(String(cString: message).utf8))
+        }
+    }()
+
+    deinit {
+        if isLocked { ostree_sysroot_unlock(handle) }
+        g_object_unref(UnsafeMutableRawPointer(handle))
+    }
+
+    /// Takes ostree's own sysroot lock (the one `ostree admin` takes too), waiting and saying
+    /// so while another process holds it; then reloads, so that what is read is what the
+    /// previous holder left. Released when this object goes.
+    public func lock(waiting: (String) -> Void) throws {
+        guard !isLocked else { return }
+        var acquired: gboolean = 0
+        try gcall("locking the sysroot \(path)") { ostree_sysroot_try_lock(handle, &acquired, $0) }
+        if acquired == 0 {
+            waiting("Waiting for another process to release the sysroot lock of \(path)")
+            try gcall("locking the sysroot \(path)") { ostree_sysroot_lock(handle, $0) }
+        }
+        isLocked = true
+        try gcall("reloading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
+    }
 
     /// The sysroot's repository.
     public func repository() throws -> OSTreeRepository {
         var repo: OpaquePointer? = nil
         try gcall("opening the repository of \(path)") { ostree_sysroot_get_repo(handle, &repo, nil, $0) }
-        return OSTreeRepository(handle: repo!, path: path + "/ostree/repo")
+        return OSTreeRepository(handle: repo!, path: repositoryPath)
     }
 
+    /// Where the sysroot's repository lives.
+    public var repositoryPath: String { path == "/" ? "/ostree/repo" : path + "/ostree/repo" }
+
     /// The deployments, the default (next boot) first, as the bootloader orders them.
-    public func deployments() -> [DeploymentInfo] {
+    public func deployments() -> [OSTreeDeployment] {
         guard let list = ostree_sysroot_get_deployments(handle) else { return [] }
         defer { g_ptr_array_unref(list) }
         let booted = ostree_sysroot_get_booted_deployment(handle)
         return (0..<Int(list.pointee.len)).map { index in
             let deployment = OpaquePointer(list.pointee.pdata[index]!)
-            var refspec: String?
-            var requested: [String] = []
-            if let origin = ostree_deployment_get_origin(deployment) {
-                if let value = g_key_file_get_string(origin, "origin", "refspec", nil) {
-                    refspec = String(cString: value)
-                    g_free(value)
-                }
-                if let value = g_key_file_get_string(origin, "packages", "requested", nil) {
-                    requested = String(cString: value).split(separator: ";").map(String.init).filter { !$0.isEmpty }
-                    g_free(value)
-                }
-            }
-            return DeploymentInfo(
-                osName: String(cString: ostree_deployment_get_osname(deployment)),
-                checksum: String(cString: ostree_deployment_get_csum(deployment)),
-                serial: Int(ostree_deployment_get_deployserial(deployment)),
-                refspec: refspec,
-                requestedPackages: requested,
-                isBooted: booted.map { ostree_deployment_equal(UnsafeRawPointer($0), UnsafeRawPointer(deployment)) != 0 } ?? false,
-                isStaged: ostree_deployment_is_staged(deployment) != 0,
-                isPinned: ostree_deployment_is_pinned(deployment) != 0)
+            let isBooted = booted.map { ostree_deployment_equal(UnsafeRawPointer($0), UnsafeRawPointer(deployment)) != 0 } ?? false
+            return OSTreeDeployment(handle: deployment, booted: isBooted)
         }
     }
+
+    /// The directory a deployment is checked out in.
+    public func directory(of deployment: OSTreeDeployment) -> String {
+        let relative = ostree_sysroot_get_deployment_dirpath(handle, deployment.handle)!
+        defer { g_free(relative) }
+        return (path == "/" ? "" : path) + "/" + String(cString: relative)
+    }
+
+    /// Checks `commit` out as a new deployment of `osName`, its `/etc` three-way merged from
+    /// `merge` (the local changes of that deployment's `/etc` over the new defaults), with
+    /// `origin` as its origin file and `kernelArguments` as its kernel command line (the
+    /// merge deployment's when nil). The deployment list is not changed: see `write(_:)`.
+    public func deploy(osName: String, commit: String, origin: String, merge: OSTreeDeployment?,
+                       kernelArguments: [String]? = nil) throws -> OSTreeDeployment {
+        let keyFile = g_key_file_new()!
+        defer { g_key_file_unref(keyFile) }
+        try gcall("reading the origin for \(commit)") {
+            g_key_file_load_from_data(keyFile, origin, gsize(origin.utf8.count), G_KEY_FILE_KEEP_COMMENTS, $0)
+        }
+        var options = OstreeSysrootDeployTreeOpts()
+        var created: OpaquePointer? = nil
+        try withNullTerminatedCStrings(kernelArguments) { argv in
+            options.override_kernel_argv = argv
+            try gcall("deploying \(commit) in \(path)") {
+                ostree_sysroot_deploy_tree_with_options(handle, osName, commit, keyFile, merge?.handle, &options,
+                                                        &created, nil, $0)
+            }
+        }
+        defer { g_object_unref(UnsafeMutableRawPointer(created)) }
+        return OSTreeDeployment(handle: created!, booted: false)
+    }
+
+    /// Makes `deployments` the sysroot's deployment list, in boot order (the first boots by
+    /// default), swapping the boot configuration atomically; deployments left out are deleted
+    /// and the repository is pruned of what only they used.
+    public func write(_ deployments: [OSTreeDeployment]) throws {
+        let array = g_ptr_array_new()!
+        defer { g_ptr_array_unref(array) }
+        for deployment in deployments { g_ptr_array_add(array, UnsafeMutableRawPointer(deployment.handle)) }
+        try gcall("writing the deployments of \(path)") { ostree_sysroot_write_deployments(handle, array, nil, $0) }
+        try gcall("reloading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
+    }
+
+    /// Pins or unpins a deployment (a pinned one is never garbage-collected).
+    public func setPinned(_ deployment: OSTreeDeployment, _ pinned: Bool) throws {
+        try gcall("pinning \(deployment.id)") { ostree_sysroot_deployment_set_pinned(handle, deployment.handle, pinned ? 1 : 0, $0) }
+        try gcall("reloading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
+    }
+
+    /// Deletes what no deployment uses any more: old deployment directories, boot files, and
+    /// repository objects no ref or deployment reaches.
+    public func cleanup() throws {
+        try gcall("cleaning up \(path)") { ostree_sysroot_cleanup(handle, nil, $0) }
+    }
+}
+
+/// Runs `body` with a NULL-terminated C array of the strings, or NULL for nil.
+func withNullTerminatedCStrings<R>(_ strings: [String]?,
+                                   _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws -> R) rethrows -> R {
+    guard let strings else { return try body(nil) }
+    let array = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+    defer {
+        for index in 0..<strings.count { free(array[index]) }
+        array.deallocate()
+    }
+    for (index, string) in strings.enumerated() { array[index] = strdup(string) }
+    array[strings.count] = nil
+    return try body(array)
 }

@@ -3,9 +3,16 @@ import Foundation
 
 /// A package file holding only a header and no payload: what librpm's `--justdb` install
 /// reads when the files were put in place by other means (hard-link checkouts).
-enum HeaderOnlyPackage {
+public enum HeaderOnlyPackage {
     /// Writes `header` as a payload-less package at `path`: an rpm lead, an empty signature
     /// header and the header.
+    ///
+    /// For use outside this module; inside, the caller already holds librpm (and may have
+    /// pointed `_dbpath` into a tree, which taking the library again would undo).
+    public static func writeFile(_ header: RPMHeader, to path: String) throws {
+        try RPMLibrary.withLibrary { try write(header, to: path) }
+    }
+
     static func write(_ header: RPMHeader, to path: String) throws {
         guard let fd = Fopen(path, "w.ufdio"), Ferror(fd) == 0 else {
             throw RPMError(path, "cannot create: \(String(cString: strerror(errno)))")

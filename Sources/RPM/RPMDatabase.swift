@@ -68,25 +68,29 @@ public enum RPMDatabase {
             | RPMPROB_FILTER_REPLACEOLDFILES.rawValue | RPMPROB_FILTER_OLDPACKAGE.rawValue
             | RPMPROB_FILTER_DISKSPACE.rawValue | RPMPROB_FILTER_DISKNODES.rawValue
             | RPMPROB_FILTER_IGNOREARCH.rawValue | RPMPROB_FILTER_IGNOREOS.rawValue
-        let rc = rpmtsRun(ts, nil, rpmprobFilterFlags(problemFilter))
-        if rc != 0 {
-            var detail = "rpmtsRun failed (\(rc))"
-            if let problems = rpmtsProblems(ts) {
-                defer { rpmpsFree(problems) }
-                let iterator = rpmpsInitIterator(problems)
-                var lines: [String] = []
-                while rpmpsNextIterator(iterator) >= 0 {
-                    if let problem = rpmpsGetProblem(iterator), let text = rpmProblemString(problem) {
-                        lines.append(String(cString: text))
-                        free(text)
-                    }
-                }
-                rpmpsFreeIterator(iterator)
-                if !lines.isEmpty { detail = lines.joined(separator: "; ") }
-            }
-            throw RPMError(dbDirectory, "writing the rpm database failed: \(detail)")
-        }
+        try runTransaction(ts!, problemFilter: problemFilter, database: dbDirectory)
         rpmtsCloseDB(ts)
+    }
+
+    /// Runs a prepared transaction; a failure names librpm's problems.
+    static func runTransaction(_ ts: rpmts, problemFilter: UInt32, database: String) throws {
+        let rc = rpmtsRun(ts, nil, rpmprobFilterFlags(problemFilter))
+        guard rc != 0 else { return }
+        var detail = "rpmtsRun failed (\(rc))"
+        if let problems = rpmtsProblems(ts) {
+            defer { rpmpsFree(problems) }
+            let iterator = rpmpsInitIterator(problems)
+            var lines: [String] = []
+            while rpmpsNextIterator(iterator) >= 0 {
+                if let problem = rpmpsGetProblem(iterator), let text = rpmProblemString(problem) {
+                    lines.append(String(cString: text))
+                    free(text)
+                }
+            }
+            rpmpsFreeIterator(iterator)
+            if !lines.isEmpty { detail = lines.joined(separator: "; ") }
+        }
+        throw RPMError(database, "writing the rpm database failed: \(detail)")
     }
 
     /// rpm 4.18 keeps SQLite `-wal`/`-shm` files beside the database; a tree must hold the
@@ -94,7 +98,7 @@ public enum RPMDatabase {
     /// mode (bytes 18 and 19 of the header, as `PRAGMA journal_mode=DELETE` records it): a
     /// WAL database cannot even be read where its directory is read-only, as `/usr` is in a
     /// deployment.
-    private static func checkpointSQLite(in directory: String) throws {
+    static func checkpointSQLite(in directory: String) throws {
         defer { try? leaveWriteAheadLogMode(directory + "/rpmdb.sqlite") }
         for suffix in ["-wal", "-shm"] {
             let path = directory + "/rpmdb.sqlite" + suffix

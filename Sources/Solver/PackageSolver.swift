@@ -93,12 +93,25 @@ public final class PackageSolver {
         }
     }
 
+    /// Adds a package that is not in any repository (a file the user gave), known by its
+    /// header alone; it then matches its NEVRA in `resolve`, from repository `@commandline`.
+    public func addLocalPackage(_ header: RPMHeader, scratchDirectory: String) throws {
+        let path = scratchDirectory + "/" + header.nevra + ".rpm"
+        try HeaderOnlyPackage.writeFile(header, to: path)
+        guard dnf_sack_add_cmdline_package_nochecksum(sack, path) != nil else {
+            throw SolverError.loadFailed("\(header.nevra): libdnf could not read the package header")
+        }
+    }
+
     /// Resolves `install` (names, provides, `name >= version`, file paths) with everything
     /// they need, never choosing a package named in `exclude`.
     ///
     /// - Parameter weakDependencies: whether `Recommends:` are installed too.
+    /// - Parameter verifyInstalled: whether every installed package's requirements must hold
+    ///   too (after packages were taken out of the installed set).
     /// - Returns: the packages to install, sorted by name; already installed ones are not listed.
-    public func resolve(install: [String], exclude: [String], weakDependencies: Bool = true) throws -> [ResolvedPackage] {
+    public func resolve(install: [String], exclude: [String], weakDependencies: Bool = true,
+                        verifyInstalled: Bool = false) throws -> [ResolvedPackage] {
         if !exclude.isEmpty { excludePackages(named: exclude) }
         let goal = hy_goal_create(sack)
         defer { hy_goal_free(goal) }
@@ -120,6 +133,7 @@ public final class PackageSolver {
         }
         var actions = DNF_INSTALL.rawValue
         if !weakDependencies { actions |= DNF_IGNORE_WEAK_DEPS.rawValue }
+        if verifyInstalled { actions |= DNF_VERIFY.rawValue }
         var error: UnsafeMutablePointer<GError>? = nil
         guard dnf_goal_depsolve(goal, DnfGoalActions(actions), &error) != 0 else {
             let text = Self.message(&error, "")

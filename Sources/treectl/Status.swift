@@ -1,4 +1,5 @@
 import ArgumentParser
+import Deploy
 import Foundation
 import OSTree
 
@@ -16,30 +17,8 @@ struct Status: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let sysroot = try OSTreeSysroot(path: options.sysroot)
-        let repository = try sysroot.repository()
-        let deployments = sysroot.deployments()
-        let entries = deployments.map { deployment -> [String: Any] in
-            let commit = try? repository.commit(deployment.checksum)
-            var entry: [String: Any] = [
-                "id": "\(deployment.osName)-\(deployment.checksum).\(deployment.serial)",
-                "osname": deployment.osName,
-                "serial": deployment.serial,
-                "checksum": deployment.checksum,
-                "base-checksum": deployment.checksum,
-                "origin": deployment.refspec ?? "",
-                "booted": deployment.isBooted,
-                "staged": deployment.isStaged,
-                "pinned": deployment.isPinned,
-                "requested-packages": deployment.requestedPackages,
-                "requested-local-packages": [String](),
-                "base-removals": [String](),
-                "base-local-replacements": [String](),
-                "timestamp": commit?.timestamp ?? 0,
-            ]
-            if let version = commit?.metadata["version"]?.stringValue { entry["version"] = version }
-            return entry
-        }
+        let client = try options.openClient()
+        let entries = try client.sysroot.deployments().map { try entry(for: $0, client: client) }
         if json {
             let document: [String: Any] = ["deployments": entries]
             let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
@@ -51,15 +30,49 @@ struct Status: ParsableCommand {
         for entry in entries {
             let marker = entry["booted"] as? Bool == true ? "●" : " "
             print("\(marker) \(entry["origin"] as? String ?? "")")
-            if let version = entry["version"] as? String { print("                  Version: \(version)") }
-            print("                   Commit: \(entry["checksum"] as? String ?? "")")
-            if verbose {
-                print("                   OSName: \(entry["osname"] as? String ?? "")")
-                if entry["pinned"] as? Bool == true { print("                   Pinned: yes") }
+            func line(_ label: String, _ value: String) {
+                print(String(repeating: " ", count: max(0, 25 - label.count)) + label + ": " + value)
             }
-            if let packages = entry["requested-packages"] as? [String], !packages.isEmpty {
-                print("          LayeredPackages: \(packages.joined(separator: " "))")
+            if let version = entry["version"] as? String { line("Version", version) }
+            if entry["base-checksum"] as? String != entry["checksum"] as? String {
+                line("BaseCommit", entry["base-checksum"] as? String ?? "")
+            }
+            line("Commit", entry["checksum"] as? String ?? "")
+            if verbose {
+                line("OSName", entry["osname"] as? String ?? "")
+                line("Serial", "\(entry["serial"] as? Int ?? 0)")
+            }
+            if entry["pinned"] as? Bool == true { line("Pinned", "yes") }
+            for (key, label) in [("base-removals", "RemovedBasePackages"), ("base-local-replacements", "LocalReplacedPackages"),
+                                 ("requested-packages", "LayeredPackages"), ("requested-local-packages", "LocalPackages")] {
+                if let values = entry[key] as? [String], !values.isEmpty { line(label, values.joined(separator: " ")) }
             }
         }
+    }
+
+    /// One deployment in rpm-ostree's status schema.
+    private func entry(for deployment: OSTreeDeployment, client: Client) throws -> [String: Any] {
+        let commit = try? client.repository.commit(deployment.checksum)
+        let origin = try? client.origin(of: deployment)
+        var entry: [String: Any] = [
+            "id": deployment.id,
+            "osname": deployment.osName,
+            "serial": deployment.serial,
+            "checksum": deployment.checksum,
+            "base-checksum": (try? client.baseCommit(of: deployment.checksum)) ?? deployment.checksum,
+            "origin": origin?.refspec ?? "",
+            "booted": deployment.isBooted,
+            "staged": deployment.isStaged,
+            "pinned": deployment.isPinned,
+            "requested-packages": origin?.requestedPackages ?? [],
+            "requested-local-packages": origin?.requestedLocalPackages.map(\.nevra) ?? [],
+            "base-removals": origin?.removedBasePackages ?? [],
+            "base-local-replacements": origin?.replacedBasePackages.map(\.nevra) ?? [],
+            "timestamp": commit?.timestamp ?? 0,
+        ]
+        if let version = commit?.metadata["version"]?.stringValue { entry["version"] = version }
+        if let kernelArguments = deployment.kernelArguments { entry["kernel-arguments"] = kernelArguments }
+        if let overrideCommit = origin?.overrideCommit { entry["override-commit"] = overrideCommit }
+        return entry
     }
 }

@@ -9,6 +9,15 @@ public struct RepoDefinition: Sendable, Equatable {
     public var gpgCheck: Bool
     /// The file it came from.
     public var file: String
+
+    public init(id: String, name: String, baseURLs: [String], enabled: Bool, gpgCheck: Bool, file: String) {
+        self.id = id
+        self.name = name
+        self.baseURLs = baseURLs
+        self.enabled = enabled
+        self.gpgCheck = gpgCheck
+        self.file = file
+    }
 }
 
 /// Reads `.repo` files the way dnf does for the keys a compose needs (`baseurl`, `enabled`,
@@ -23,7 +32,7 @@ public enum RepoFile {
             let path = directory + "/" + file
             for definition in try parse(path: path, variables: variables) {
                 if let earlier = result[definition.id] {
-                    throw ComposeError("\(path): repository '\(definition.id)' is also defined in \(earlier.file)")
+                    throw PackageSourceError("\(path): repository '\(definition.id)' is also defined in \(earlier.file)")
                 }
                 result[definition.id] = definition
             }
@@ -34,7 +43,7 @@ public enum RepoFile {
     /// The repositories of one `.repo` file.
     public static func parse(path: String, variables: [String: String]) throws -> [RepoDefinition] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ComposeError("\(path): cannot read repository file")
+            throw PackageSourceError("\(path): cannot read repository file")
         }
         var sections: [(String, [String: String])] = []
         var lastKey: String?
@@ -53,7 +62,7 @@ public enum RepoFile {
                 sections[sections.count - 1].1[key] = value
                 lastKey = key
             } else {
-                throw ComposeError("\(path):\(number + 1): cannot parse '\(line)'")
+                throw PackageSourceError("\(path):\(number + 1): cannot parse '\(line)'")
             }
         }
         return try sections.map { id, keys in
@@ -61,7 +70,7 @@ public enum RepoFile {
                 .map { expand(String($0), variables) }
             if urls.isEmpty {
                 let other = keys["metalink"] != nil ? "metalink" : keys["mirrorlist"] != nil ? "mirrorlist" : nil
-                throw ComposeError("\(path): repository '\(id)' has no baseurl" + (other.map { " (\($0) is not supported)" } ?? ""))
+                throw PackageSourceError("\(path): repository '\(id)' has no baseurl" + (other.map { " (\($0) is not supported)" } ?? ""))
             }
             return RepoDefinition(id: id, name: keys["name"].map { expand($0, variables) } ?? id, baseURLs: urls,
                                   enabled: isTrue(keys["enabled"] ?? "1"), gpgCheck: isTrue(keys["gpgcheck"] ?? "0"),

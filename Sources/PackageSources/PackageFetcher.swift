@@ -6,14 +6,22 @@ import TreeAssembly
 
 /// Brings resolved packages into the package cache: a package whose exact file (by checksum)
 /// was imported before is reused; the others are downloaded with librepo and imported.
-struct PackageFetcher {
-    let cache: PackageCache
-    let cacheDirectory: String
-    let repositories: [String: RepoDefinition]
+public struct PackageFetcher {
+    public let cache: PackageCache
+    /// Downloads land in `packages/` below it until imported.
+    public let cacheDirectory: String
+    /// The repositories the packages were resolved from, by id.
+    public let repositories: [String: RepoDefinition]
+
+    public init(cache: PackageCache, cacheDirectory: String, repositories: [String: RepoDefinition]) {
+        self.cache = cache
+        self.cacheDirectory = cacheDirectory
+        self.repositories = repositories
+    }
 
     /// The cached packages for `resolved`, in the same order, and the NEVRAs that had to be
     /// imported.
-    func cachedPackages(for resolved: [ResolvedPackage]) throws -> (packages: [CachedPackage], imported: [String]) {
+    public func cachedPackages(for resolved: [ResolvedPackage]) throws -> (packages: [CachedPackage], imported: [String]) {
         var result: [String: CachedPackage] = [:]
         var missing: [ResolvedPackage] = []
         for package in resolved {
@@ -29,7 +37,7 @@ struct PackageFetcher {
         let downloadDirectory = cacheDirectory + "/packages"
         let downloads = try missing.map { package -> PackageDownload in
             guard let repository = repositories[package.repository] else {
-                throw ComposeError("\(package.nevra): comes from unknown repository '\(package.repository)'")
+                throw PackageSourceError("\(package.nevra): comes from unknown repository '\(package.repository)'")
             }
             return PackageDownload(name: package.nevra, baseURL: repository.baseURLs[0], location: package.location,
                                    checksumType: package.checksumType, checksum: package.checksum,
@@ -44,7 +52,7 @@ struct PackageFetcher {
         do {
             try RepositoryDownloader.download(downloads) { name in downloaded.advance(name) }
         } catch let error as RepoFetchError {
-            throw ComposeError("\(error)")
+            throw PackageSourceError("\(error)")
         }
         if !downloads.isEmpty {
             Console.progress("Importing \(downloads.count) packages into the package cache")
@@ -57,7 +65,7 @@ struct PackageFetcher {
             do {
                 imported = try cache.importPackages(files) { nevra in counter.advance(nevra) }
             } catch {
-                throw ComposeError("\(error)")
+                throw PackageSourceError("\(error)")
             }
             for (package, cached) in zip(missing, imported) { result[package.nevra] = cached }
             for download in downloads { try? FileManager.default.removeItem(atPath: download.destination) }

@@ -1,0 +1,168 @@
+import Foundation
+import OSTree
+import PackageSources
+import RPM
+import Solver
+import ToolSupport
+import TreeAssembly
+
+/// Builds the commit of a layered deployment: the base commit with the origin's packages
+/// added, removed and replaced, the way rpm-ostree's client does, on the tree-assembly core
+/// that compose uses too.
+///
+/// The base is checked out by hard links from the sysroot repository (which doubles as the
+/// package cache), base packages taken out have their files and rpmdb entries removed, the
+/// new packages are depsolved with libdnf against what remains and the rpm-md repositories
+/// of the current deployment's `/etc/yum.repos.d`, checked out over the tree, their
+/// scriptlets run under bubblewrap, and the rpmdb records exactly what the tree holds.
+struct LayeredCommit {
+    /// Metadata key of a layered commit naming its base commit.
+    static let baseKey = "harness.base-commit"
+    /// Metadata key rpm-ostree puts on commits it built on a client.
+    static let clientLayerKey = "rpmostree.clientlayer"
+    /// Refs that keep the base commits of layered deployments.
+    static let baseRefPrefix = "treectl/base"
+
+    let client: Client
+    /// The deployment whose `/etc/yum.repos.d` names the repositories.
+    let configuration: OSTreeDeployment
+    let arch: String
+
+    /// Where rpm-md metadata and downloads are cached: the stateroot's `/var/cache/treectl`.
+    var cacheDirectory: String {
+        (client.sysroot.path == "/" ? "" : client.sysroot.path) + "/ostree/deploy/\(client.osName)/var/cache/treectl"
+    }
+
+    /// Builds (or, when nothing is layered, returns) the commit for `origin` on `base`.
+    func build(base: String, origin: Origin) throws -> String {
+        guard origin.hasLayers else { return base }
+        let cache = try PackageCache(path: client.sysroot.repositoryPath)
+        // Scratch inside the repository: the same filesystem, so checkouts can hard-link.
+        let scratch = try TemporaryDirectory(prefix: "treectl-", in: client.sysroot.repositoryPath + "/tmp")
+        defer { scratch.remove() }
+        let root = scratch.path + "/root"
+        let assembler = TreeAssembler(cache: cache)
+        Console.progress("Checking out base \(base)")
+        try assembler.checkoutBase(base, into: root)
+        // Packages install into /etc; the base keeps it as /usr/etc until the layout is redone.
+        if FileManager.default.fileExists(atPath: root + "/usr/etc") {
+            try FileManager.default.moveItem(atPath: root + "/usr/etc", toPath: root + "/etc")
+        }
+
+        let baseHeaders = try RPMDatabase.installedHeaders(root: root)
+        let baseNames = Set(baseHeaders.map(\.name))
+        let locals = try localPackages(origin, cache: cache, baseNames: baseNames)
+        try checkRequests(origin, baseNames: baseNames)
+
+        // Base packages removed or replaced: their files and database entries go first.
+        let taken = Set(origin.removedBasePackages + origin.replacedBasePackages.map(\.name))
+        let takenHeaders = baseHeaders.filter { taken.contains($0.name) }
+        if !takenHeaders.isEmpty {
+            Console.progress("Removing \(takenHeaders.map(\.nevra).sorted().joined(separator: ", "))")
+            try removeFiles(of: takenHeaders, keeping: baseHeaders.filter { !taken.contains($0.name) }, root: root)
+            try assembler.eraseFromDatabase(names: takenHeaders.map(\.name), root: root)
+        }
+
+        let resolved = try resolve(origin, locals: locals, root: root, scratch: scratch.path)
+        let localByNevra = Dictionary(locals.map { ($0.header.nevra, $0) }, uniquingKeysWith: { a, _ in a })
+        let fromRepositories = resolved.packages.filter { localByNevra[$0.nevra] == nil }
+        let fetched = try PackageFetcher(cache: cache, cacheDirectory: cacheDirectory, repositories: resolved.repositories)
+            .cachedPackages(for: fromRepositories).packages
+        let added = resolved.packages.compactMap { localByNevra[$0.nevra] } + fetched
+        Console.progress("Layering \(added.map(\.header.nevra).sorted().joined(separator: ", "))")
+
+        try assembler.checkoutPackages(added, into: root, options: AssemblyOptions())
+        try assembler.runScriptlets(added, in: root)
+        try assembler.writeDatabase(added.map(\.header), root: root, append: true)
+        try TreeLayout(root: root, stage: .clientLayer).apply()
+
+        Console.progress("Committing the layered tree")
+        let baseInfo = try client.repository.commit(base)
+        var metadata: [String: MetadataValue] = [Self.baseKey: .string(base), Self.clientLayerKey: .bool(true)]
+        if let version = baseInfo.metadata["version"] { metadata["version"] = version }
+        return try cache.repository.withTransaction { transaction in
+            let tree = MutableTree()
+            try transaction.writeDirectory(root, into: tree, devinoCache: assembler.devinoCache)
+            return try transaction.writeCommit(tree: tree, parent: base, subject: "treectl layer on \(base)",
+                                               metadata: metadata)
+        }
+    }
+
+    /// The cached package of every package file in the origin; replacing a package the base
+    /// does not have, or layering a file of one it has, is an error.
+    private func localPackages(_ origin: Origin, cache: PackageCache, baseNames: Set<String>) throws -> [CachedPackage] {
+        for package in origin.replacedBasePackages where !baseNames.contains(package.name) {
+            throw DeployError("override replace: package '\(package.name)' is not in the base; use install to add it")
+        }
+        for package in origin.requestedLocalPackages where baseNames.contains(package.name) {
+            throw DeployError("install: package '\(package.name)' is already in the base; use override replace")
+        }
+        return try (origin.requestedLocalPackages + origin.replacedBasePackages).map { local in
+            guard let cached = try cache.lookup(name: local.name, evr: local.evr, arch: local.arch, fileSHA256: local.sha256) else {
+                throw DeployError("\(local.nevra): the package file (sha256 \(local.sha256)) is no longer in the package cache; install it again")
+            }
+            return cached
+        }
+    }
+
+    /// Requests that make no sense against this base.
+    private func checkRequests(_ origin: Origin, baseNames: Set<String>) throws {
+        for name in origin.removedBasePackages where !baseNames.contains(name) {
+            throw DeployError("override remove: package '\(name)' is not in the base")
+        }
+        for name in origin.requestedPackages where baseNames.contains(name) {
+            throw DeployError("install: package '\(name)' is already in the base")
+        }
+    }
+
+    /// Deletes the files of `removed` packages that no package in `kept` also owns;
+    /// directories only when nothing else is left in them.
+    private func removeFiles(of removed: [RPMHeader], keeping kept: [RPMHeader], root: String) throws {
+        let stillOwned = Set(kept.flatMap { $0.files.map(\.path) })
+        let paths = Set(removed.flatMap { $0.files.map(\.path) }).subtracting(stillOwned)
+        // Deepest first, so directories are empty by the time they come up.
+        for path in paths.sorted(by: { $0.count > $1.count }) {
+            let full = root + path
+            var st = stat()
+            guard lstat(full, &st) == 0 else { continue }
+            if FileMode.type(st.st_mode) == FileMode.directory {
+                rmdir(full)
+            } else if unlink(full) != 0 {
+                throw DeployError("\(path): cannot remove: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// What depsolving the origin's packages against the tree gave, and where they come from.
+    private struct Resolution {
+        var packages: [ResolvedPackage]
+        var repositories: [String: RepoDefinition]
+    }
+
+    private func resolve(_ origin: Origin, locals: [CachedPackage], root: String, scratch: String) throws -> Resolution {
+        let solver = try PackageSolver(arch: arch, cacheDirectory: cacheDirectory + "/solv", installRoot: root)
+        try solver.loadInstalled()
+        var repositories: [String: RepoDefinition] = [:]
+        if !origin.requestedPackages.isEmpty {
+            let repoDirectory = client.sysroot.directory(of: configuration) + "/etc/yum.repos.d"
+            let variables = ["basearch": arch, "arch": arch, "releasever": OSRelease(root: root).versionID]
+            let enabled = try RepoFile.definitions(in: repoDirectory, variables: variables).values
+                .filter(\.enabled).sorted { $0.id < $1.id }
+            guard !enabled.isEmpty else {
+                throw DeployError("install: no enabled rpm-md repository in \(repoDirectory) to find \(origin.requestedPackages.joined(separator: ", ")) in")
+            }
+            try RepositoryLoader.load(enabled, into: solver, cacheDirectory: cacheDirectory)
+            repositories = Dictionary(uniqueKeysWithValues: enabled.map { ($0.id, $0) })
+        }
+        let headerDirectory = scratch + "/local-headers"
+        try FileManager.default.createDirectory(atPath: headerDirectory, withIntermediateDirectories: true)
+        for package in locals { try solver.addLocalPackage(package.header, scratchDirectory: headerDirectory) }
+        do {
+            let packages = try solver.resolve(install: origin.requestedPackages + locals.map(\.header.nevra), exclude: [],
+                                              verifyInstalled: true)
+            return Resolution(packages: packages, repositories: repositories)
+        } catch let error as SolverError {
+            throw DeployError("\(error)")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import OSTree
+import RPM
+import ToolSupport
+
+/// One difference between the package sets of two trees.
+public enum PackageChange: Sendable, Equatable {
+    case added(InstalledPackage)
+    case removed(InstalledPackage)
+    case changed(from: InstalledPackage, to: InstalledPackage)
+
+    /// The package's name.
+    public var name: String {
+        switch self {
+        case .added(let package), .removed(let package): package.name
+        case .changed(let from, _): from.name
+        }
+    }
+
+    /// The changes from `old` to `new`, by package name.
+    public static func between(_ old: [InstalledPackage], _ new: [InstalledPackage]) -> [PackageChange] {
+        let before = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var changes: [PackageChange] = []
+        for name in Set(before.keys).union(after.keys).sorted() {
+            switch (before[name], after[name]) {
+            case (nil, let added?): changes.append(.added(added))
+            case (let removed?, nil): changes.append(.removed(removed))
+            case (let from?, let to?) where from != to: changes.append(.changed(from: from, to: to))
+            default: break
+            }
+        }
+        return changes
+    }
+}
+
+extension Client {
+    /// The packages in a commit's rpmdb (read from a copy of its `/usr/share/rpm`).
+    public func packages(inCommit commit: String) throws -> [InstalledPackage] {
+        let scratch = try TemporaryDirectory(prefix: "treectl-rpmdb-", in: sysroot.repositoryPath + "/tmp")
+        defer { scratch.remove() }
+        let destination = scratch.path + RPMDatabase.pathInTree
+        try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        // A copy: librpm must never write into a file hard-linked to a repository object.
+        try repository.checkout(commit, to: destination, options: CheckoutOptions(copy: true, subpath: RPMDatabase.pathInTree))
+        return try RPMDatabase.installedPackages(root: scratch.path)
+    }
+
+    /// The package list a composed commit carries in its metadata (`harness.packages`): what
+    /// `upgrade --preview` compares when only commit objects were fetched.
+    func commitPackageList(_ commit: String) throws -> [InstalledPackage] {
+        let nevras = try repository.commit(commit).metadata["harness.packages"]?.stringsValue ?? []
+        return nevras.compactMap { InstalledPackage(nevra: $0) }.sorted()
+    }
+
+    /// Resolves a revision for `db`: a deployment index (`0` is the default), a checksum or
+    /// a prefix of one of a deployment, a ref or `remote:ref`.
+    public func resolveRevision(_ revision: String) throws -> String {
+        let list = deployments
+        if let index = Int(revision), revision.count < 4 {
+            guard list.indices.contains(index) else { throw DeployError("db: there is no deployment \(index)") }
+            return list[index].checksum
+        }
+        if let deployment = list.first(where: { $0.checksum.hasPrefix(revision) }) { return deployment.checksum }
+        do {
+            if let commit = try repository.resolve(revision) { return commit }
+        } catch {}
+        throw DeployError("db: '\(revision)' is neither a deployment, a commit nor a ref of \(sysroot.repositoryPath)")
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Deploy
+import Foundation
+import OSTree
+import RPM
+import ToolSupport
+
+/// Options every command takes.
+struct SysrootOptions: ParsableArguments {
+    @Option(help: "The sysroot to act on: / on a booted system, or a directory made with `ostree admin init-fs`.")
+    var sysroot: String = "/"
+
+    @Option(name: .customLong("os"), help: "The stateroot (OS name) to act on; the booted one by default.")
+    var osName: String?
+
+    /// The client for the sysroot, read-only until `change` locks it.
+    func openClient() throws -> Client {
+        InterruptCleanup.shared.installSignalHandlers()
+        return try Client(sysrootPath: sysroot, osName: osName)
+    }
+
+    /// Runs a change under the sysroot lock, then says what it did (the new deployment and
+    /// its package changes) and reboots when asked to.
+    func change(reboot: Bool, unchanged: String = "No change.", _ body: (Client) throws -> OSTreeDeployment?) throws {
+        let client = try openClient()
+        if reboot && !(client.deployments.contains(where: \.isBooted)) {
+            throw ValidationError("--reboot needs a booted system; \(sysroot) is not booted")
+        }
+        try client.lock()
+        let previous = try client.defaultDeployment()
+        guard let created = try body(client) else {
+            print(unchanged)
+            return
+        }
+        print("Deployed \(created.id)")
+        for change in try PackageChange.between(client.packages(inCommit: previous.checksum),
+                                                client.packages(inCommit: created.checksum)) {
+            print("  " + change.summary)
+        }
+        if reboot {
+            try Program.check(["systemctl", "reboot"])
+        } else if client.deployments.contains(where: \.isBooted) {
+            print("Run \"systemctl reboot\" to start a reboot")
+        }
+    }
+}
+
+/// `--reboot`, taken by every command that makes a deployment.
+struct RebootOption: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Reboot into the new deployment once it is written (a booted system only).")
+    var reboot = false
+}
+
+extension PackageChange {
+    /// One line for a person: `+ name-evr.arch`, `- ...`, `~ old -> new`.
+    var summary: String {
+        switch self {
+        case .added(let package): "+ \(package.nevra)"
+        case .removed(let package): "- \(package.nevra)"
+        case .changed(let from, let to): "~ \(from.nevra) -> \(to.nevra)"
+        }
+    }
+}
