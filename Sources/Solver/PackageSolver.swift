@@ -136,6 +136,11 @@ public final class PackageSolver {
         if verifyInstalled { actions |= DNF_VERIFY.rawValue }
         var error: UnsafeMutablePointer<GError>? = nil
         guard dnf_goal_depsolve(goal, DnfGoalActions(actions), &error) != 0 else {
+            // libdnf calls a consistent set with nothing to add an error; here it is an answer.
+            if error?.pointee.code == Int32(DNF_ERROR_NO_PACKAGES_TO_UPDATE.rawValue) {
+                g_clear_error(&error)
+                return []
+            }
             let text = Self.message(&error, "")
             throw SolverError.unresolvable(Self.flatten(text))
         }
