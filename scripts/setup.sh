@@ -29,3 +29,10 @@ if ((${#missing[@]} > 0)); then
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# libvirt's QEMU driver resolves its built-in default user and group (libvirt-qemu) when it
+# starts, before it reads the qemu.conf in which harness runs QEMU as the calling user; Debian
+# creates them only with libvirt-daemon-system, which brings daemons harness does not use.
+getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+getent passwd libvirt-qemu >/dev/null ||
+    useradd --system --gid libvirt-qemu --no-create-home --home-dir /var/lib/libvirt --shell /usr/sbin/nologin libvirt-qemu

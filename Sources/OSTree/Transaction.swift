@@ -67,13 +67,3 @@ public struct Transaction: @unchecked Sendable {
         return String(cString: checksum!)
     }
 }
-
-/// A directory tree being built in memory before it is written as a commit.
-public final class MutableTree {
-    let handle: OpaquePointer
-    /// An empty tree.
-    public init() { handle = ostree_mutable_tree_new() }
-    /// Takes over a reference returned by libostree.
-    init(adopting handle: OpaquePointer) { self.handle = handle }
-    deinit { g_object_unref(UnsafeMutableRawPointer(handle)) }
-}

@@ -49,6 +49,35 @@ struct DefaultImageBootTests {
         #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
     }
 
+    /// treectl on the booted system: an override builds a new deployment beside the booted
+    /// one, and the reboot comes up in it, with an rpmdb that tells the truth.
+    @Test func treectlChangesTheBootedSystemAcrossAReboot() throws {
+        let state = Self.stateDirectory
+        let image = state + "/default.qcow2"
+        if !FileManager.default.fileExists(atPath: image) {
+            let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
+            let compose = try harness(["compose", "tree", "--state-dir", state, treefile])
+            try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
+            let build = try harness(["image", "build", "--state-dir", state, "--ref", "harness/x86_64/debian-bookworm",
+                                     "-o", image, "--karg", "harness.test=1"])
+            try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
+        }
+        let spawn = try harness(["spawn", "--state-dir", state, image, "--reboot",
+                                 "--exec", "treectl override remove fixture-post",
+                                 "--exec", "rpm -q fixture-post || echo fixture-post-absent",
+                                 "--exec", "treectl status --json",
+                                 "--exec", "treectl kargs"])
+        #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
+        #expect(spawn.stdout.contains("- fixture-post-1.0-1.noarch"), "the first boot built the override")
+        #expect(spawn.stdout.contains("Run \"systemctl reboot\""))
+        #expect(spawn.stdout.contains("No change."), "after the reboot the booted deployment already has it")
+        let answers = spawn.stdout.split(whereSeparator: \.isNewline)
+        #expect(answers.contains { $0.hasPrefix("fixture-post-1.0-1") }, "still installed before the reboot")
+        #expect(answers.contains("fixture-post-absent"), "gone after the reboot")
+        #expect(answers.filter { $0.contains("harness.test=1") }.count == 2, "kargs of the booted deployment")
+        #expect(spawn.stdout.contains(#""base-removals" : [\n        "fixture-post"\n      ]"#))
+    }
+
     /// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on
     /// /boot) boots under both firmwares.
     @Test func theUEFIImageBootsThroughOVMFAndTheBIOS() throws {
