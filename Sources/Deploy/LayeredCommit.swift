@@ -40,51 +40,42 @@ struct LayeredCommit {
         // Scratch inside the repository: the same filesystem, so checkouts can hard-link.
         let scratch = try TemporaryDirectory(prefix: "treectl-", in: client.sysroot.repositoryPath + "/tmp")
         defer { scratch.remove() }
-        let root = scratch.path + "/root"
-        let assembler = TreeAssembler(cache: cache)
-        Console.progress("Checking out base \(base)")
-        try assembler.checkoutBase(base, into: root)
-        // Packages install into /etc; the base keeps it as /usr/etc until the layout is redone.
-        if FileManager.default.fileExists(atPath: root + "/usr/etc") {
-            try FileManager.default.moveItem(atPath: root + "/usr/etc", toPath: root + "/etc")
-        }
 
-        let baseHeaders = try RPMDatabase.installedHeaders(root: root)
+        // The base's rpmdb alone is enough to check the request and to depsolve.
+        let databaseRoot = scratch.path + "/database"
+        try client.checkoutDatabase(of: base, into: databaseRoot)
+        let baseHeaders = try RPMDatabase.installedHeaders(root: databaseRoot)
         let baseNames = Set(baseHeaders.map(\.name))
         let locals = try localPackages(origin, cache: cache, baseNames: baseNames)
         try checkRequests(origin, baseNames: baseNames)
-
-        // Base packages removed or replaced: their files and database entries go first.
         let taken = Set(origin.removedBasePackages + origin.replacedBasePackages.map(\.name))
-        let takenHeaders = baseHeaders.filter { taken.contains($0.name) }
-        if !takenHeaders.isEmpty {
-            Console.progress("Removing \(takenHeaders.map(\.nevra).sorted().joined(separator: ", "))")
-            try removeFiles(of: takenHeaders, keeping: baseHeaders.filter { !taken.contains($0.name) }, root: root)
-            try assembler.eraseFromDatabase(names: takenHeaders.map(\.name), root: root)
+        let change = Change(taken: baseHeaders.filter { taken.contains($0.name) },
+                            kept: baseHeaders.filter { !taken.contains($0.name) }, added: [])
+        if !change.taken.isEmpty {
+            Console.progress("Removing \(change.taken.map(\.nevra).sorted().joined(separator: ", "))")
+            try RPMDatabase.erase(names: change.taken.map(\.name), root: databaseRoot)
         }
 
-        let resolved = try resolve(origin, locals: locals, root: root, scratch: scratch.path)
+        let resolved = try resolve(origin, locals: locals, root: databaseRoot, scratch: scratch.path)
         let localByNevra = Dictionary(locals.map { ($0.header.nevra, $0) }, uniquingKeysWith: { a, _ in a })
         let fromRepositories = resolved.packages.filter { localByNevra[$0.nevra] == nil }
         let fetched = try PackageFetcher(cache: cache, cacheDirectory: cacheDirectory, repositories: resolved.repositories)
             .cachedPackages(for: fromRepositories).packages
-        let added = resolved.packages.compactMap { localByNevra[$0.nevra] } + fetched
-        Console.progress("Layering \(added.map(\.header.nevra).sorted().joined(separator: ", "))")
+        var complete = change
+        complete.added = resolved.packages.compactMap { localByNevra[$0.nevra] } + fetched
+        Console.progress("Layering \(complete.added.map(\.header.nevra).sorted().joined(separator: ", "))")
 
-        try assembler.checkoutPackages(added, into: root, options: AssemblyOptions())
-        try assembler.runScriptlets(added, in: root)
-        try assembler.writeDatabase(added.map(\.header), root: root, append: true)
-        try TreeLayout(root: root, stage: .clientLayer).apply()
-
+        let tree = try LayeredTree.canMerge(complete.added)
+            ? LayeredTree.merged(base: base, change: complete, database: databaseRoot, cache: cache)
+            : LayeredTree.assembled(base: base, change: complete, database: databaseRoot, cache: cache,
+                                    scratch: scratch.path)
         Console.progress("Committing the layered tree")
         let baseInfo = try client.repository.commit(base)
         var metadata: [String: MetadataValue] = [Self.baseKey: .string(base), Self.clientLayerKey: .bool(true)]
         if let version = baseInfo.metadata["version"] { metadata["version"] = version }
         return try cache.repository.withTransaction { transaction in
-            let tree = MutableTree()
-            try transaction.writeDirectory(root, into: tree, devinoCache: assembler.devinoCache)
-            return try transaction.writeCommit(tree: tree, parent: base, subject: "treectl layer on \(base)",
-                                               metadata: metadata)
+            try transaction.writeCommit(tree: tree(transaction), parent: base, subject: "treectl layer on \(base)",
+                                        metadata: metadata)
         }
     }
 
@@ -115,24 +106,6 @@ struct LayeredCommit {
         }
     }
 
-    /// Deletes the files of `removed` packages that no package in `kept` also owns;
-    /// directories only when nothing else is left in them.
-    private func removeFiles(of removed: [RPMHeader], keeping kept: [RPMHeader], root: String) throws {
-        let stillOwned = Set(kept.flatMap { $0.files.map(\.path) })
-        let paths = Set(removed.flatMap { $0.files.map(\.path) }).subtracting(stillOwned)
-        // Deepest first, so directories are empty by the time they come up.
-        for path in paths.sorted(by: { $0.count > $1.count }) {
-            let full = root + path
-            var st = stat()
-            guard lstat(full, &st) == 0 else { continue }
-            if FileMode.type(st.st_mode) == FileMode.directory {
-                rmdir(full)
-            } else if unlink(full) != 0 {
-                throw DeployError("\(path): cannot remove: \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
     /// What depsolving the origin's packages against the tree gave, and where they come from.
     private struct Resolution {
         var packages: [ResolvedPackage]
@@ -145,7 +118,8 @@ struct LayeredCommit {
         var repositories: [String: RepoDefinition] = [:]
         if !origin.requestedPackages.isEmpty {
             let repoDirectory = client.sysroot.directory(of: configuration) + "/etc/yum.repos.d"
-            let variables = ["basearch": arch, "arch": arch, "releasever": OSRelease(root: root).versionID]
+            let osRelease = OSRelease(root: client.sysroot.directory(of: configuration))
+            let variables = ["basearch": arch, "arch": arch, "releasever": osRelease.versionID]
             let enabled = try RepoFile.definitions(in: repoDirectory, variables: variables).values
                 .filter(\.enabled).sorted { $0.id < $1.id }
             guard !enabled.isEmpty else {

@@ -39,12 +39,17 @@ extension Client {
     public func packages(inCommit commit: String) throws -> [InstalledPackage] {
         let scratch = try TemporaryDirectory(prefix: "treectl-rpmdb-", in: sysroot.repositoryPath + "/tmp")
         defer { scratch.remove() }
-        let destination = scratch.path + RPMDatabase.pathInTree
+        try checkoutDatabase(of: commit, into: scratch.path)
+        return try RPMDatabase.installedPackages(root: scratch.path)
+    }
+
+    /// Copies a commit's rpmdb (`/usr/share/rpm`) into `root` + `/usr/share/rpm`. A copy:
+    /// librpm must never write into a file hard-linked to a repository object.
+    func checkoutDatabase(of commit: String, into root: String) throws {
+        let destination = root + RPMDatabase.pathInTree
         try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        // A copy: librpm must never write into a file hard-linked to a repository object.
         try repository.checkout(commit, to: destination, options: CheckoutOptions(copy: true, subpath: RPMDatabase.pathInTree))
-        return try RPMDatabase.installedPackages(root: scratch.path)
     }
 
     /// The package list a composed commit carries in its metadata (`harness.packages`): what

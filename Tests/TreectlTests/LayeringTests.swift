@@ -23,6 +23,7 @@ import ToolSupport
         #expect(try sysroot.packages().contains("fixture-lib-1.0-1.noarch"))
         #expect(try sysroot.file("/usr/share/fixture/app-version") == "2.0\n")
         #expect(try sysroot.file("/usr/share/fixture/app-version", inDeployment: 1) == nil, "the old deployment is untouched")
+        #expect(try Program.run(["ostree", "fsck", "--repo=" + sysroot.repository]).succeeded, "the layered commit is sound")
 
         let upgrade = try sysroot.succeed("upgrade")
         #expect(upgrade.stdout.contains("+ fixture-post-1.0-1.noarch"))

@@ -1,0 +1,159 @@
+import Foundation
+import OSTree
+import RPM
+import ToolSupport
+import TreeAssembly
+
+/// What a layered commit changes relative to its base.
+struct Change {
+    /// Base packages removed or replaced.
+    var taken: [RPMHeader]
+    /// Base packages that stay.
+    var kept: [RPMHeader]
+    /// Packages added (layered, or replacing taken ones).
+    var added: [CachedPackage]
+
+    /// Paths of taken packages that no kept package also owns, deepest first.
+    var removablePaths: [String] {
+        let stillOwned = Set(kept.flatMap { $0.files.map(\.path) })
+        return Set(taken.flatMap { $0.files.map(\.path) }).subtracting(stillOwned).sorted { $0.count > $1.count }
+    }
+}
+
+/// The two ways to make the tree of a layered commit. Both take the rpmdb already prepared
+/// for the depsolve (taken packages erased from it) in `database` + `/usr/share/rpm`.
+enum LayeredTree {
+    /// Writes the tree within the commit's transaction.
+    typealias Builder = (Transaction) throws -> MutableTree
+
+    /// Whether the added packages can be merged into the base tree without checking it out:
+    /// no scriptlet to run, no owner to look up, and files only where the base's layout
+    /// already puts them (`/usr`, and `/etc`, which the tree keeps as `/usr/etc`), no kernel.
+    static func canMerge(_ packages: [CachedPackage]) -> Bool {
+        packages.allSatisfy { package in
+            package.header.scriptlets([.pre, .post, .posttrans]).isEmpty && package.foreignOwners.isEmpty
+                && package.header.files.allSatisfy { file in
+                    (file.path.hasPrefix("/usr/") || file.path.hasPrefix("/etc/")) && !file.path.hasPrefix("/usr/lib/modules/")
+                }
+        }
+    }
+
+    /// The fast way, whose cost grows with the change and not with the base: the base commit's
+    /// tree loaded lazily, the taken packages' files removed from it, the added packages'
+    /// trees merged in (a path that both have with different content is a file conflict), and
+    /// the new rpmdb written over the old.
+    static func merged(base: String, change: Change, database: String, cache: PackageCache) throws -> Builder {
+        try TreeAssembler(cache: cache).writeDatabase(change.added.map(\.header), root: database, append: true)
+        return { transaction in
+            let tree = try MutableTree(commit: base, in: cache.repository)
+            for path in change.removablePaths { try removeIfUnused(components(ofPathInTree: path), from: tree) }
+            var owners: [String: String] = [:]
+            for package in change.added {
+                let packageTree = try MutableTree(commit: package.commit, in: cache.repository)
+                try merge(packageTree, into: tree, path: "", package: package.header.nevra, owners: &owners)
+            }
+            guard let databaseTree = try subtree(components(ofPathInTree: RPMDatabase.pathInTree), of: tree) else {
+                throw DeployError("\(base): the base has no \(RPMDatabase.pathInTree)")
+            }
+            for name in try databaseTree.files().keys { try databaseTree.remove(name) }
+            try transaction.writeDirectory(database + RPMDatabase.pathInTree, into: databaseTree)
+            return tree
+        }
+    }
+
+    /// The general way: the base checked out by hard links, the taken packages' files
+    /// deleted, the added packages checked out over it, their scriptlets run under bubblewrap,
+    /// the layout redone for what they brought (`/etc`, `/var`).
+    static func assembled(base: String, change: Change, database: String, cache: PackageCache,
+                          scratch: String) throws -> Builder {
+        let assembler = TreeAssembler(cache: cache)
+        let root = scratch + "/root"
+        Console.progress("Checking out base \(base)")
+        try assembler.checkoutBase(base, into: root)
+        // Packages install into /etc; the base keeps it as /usr/etc until the layout is redone.
+        if FileManager.default.fileExists(atPath: root + "/usr/etc") {
+            try FileManager.default.moveItem(atPath: root + "/usr/etc", toPath: root + "/etc")
+        }
+        for path in change.removablePaths { try removeIfUnused(root + path) }
+        FileTree.removeRecursively(root + RPMDatabase.pathInTree)
+        try FileManager.default.moveItem(atPath: database + RPMDatabase.pathInTree, toPath: root + RPMDatabase.pathInTree)
+        try assembler.checkoutPackages(change.added, into: root, options: AssemblyOptions())
+        try assembler.runScriptlets(change.added, in: root)
+        try assembler.writeDatabase(change.added.map(\.header), root: root, append: true)
+        try TreeLayout(root: root, stage: .clientLayer).apply()
+        return { transaction in
+            let tree = MutableTree()
+            try transaction.writeDirectory(root, into: tree, devinoCache: assembler.devinoCache)
+            return tree
+        }
+    }
+
+    /// A package path as components of the committed tree, where `/etc` is `/usr/etc`.
+    private static func components(ofPathInTree path: String) -> [String] {
+        let parts = path.split(separator: "/").map(String.init)
+        return parts.first == "etc" ? ["usr"] + parts : parts
+    }
+
+    private static func subtree(_ components: [String], of tree: MutableTree) throws -> MutableTree? {
+        var current = tree
+        for component in components {
+            guard case .directory(let next)? = try current.entry(component) else { return nil }
+            current = next
+        }
+        return current
+    }
+
+    /// Removes a file, or a directory that has nothing left in it.
+    private static func removeIfUnused(_ components: [String], from tree: MutableTree) throws {
+        guard let name = components.last, let parent = try subtree(Array(components.dropLast()), of: tree) else { return }
+        switch try parent.entry(name) {
+        case .file?:
+            try parent.remove(name)
+        case .directory(let directory)?:
+            if try directory.files().isEmpty && directory.subdirectoryNames().isEmpty { try parent.remove(name) }
+        case nil:
+            break
+        }
+    }
+
+    /// Removes a file, or a directory that has nothing left in it, from a checked-out tree.
+    private static func removeIfUnused(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if FileMode.type(st.st_mode) == FileMode.directory {
+            rmdir(path)
+        } else if unlink(path) != 0 {
+            throw DeployError("\(path): cannot remove: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Merges a package's tree into `target` (the directory at `path`); a package's top-level
+    /// `etc` goes to `usr/etc`.
+    private static func merge(_ source: MutableTree, into target: MutableTree, path: String, package: String,
+                              owners: inout [String: String]) throws {
+        for (name, checksum) in try source.files() {
+            let full = path + "/" + name
+            switch try target.entry(name) {
+            case .file(let existing)? where existing != checksum:
+                throw AssemblyError.fileConflict(package: package, other: owners[full], detail: "\(full) has other content")
+            case .directory?:
+                throw AssemblyError.fileConflict(package: package, other: owners[full], detail: "\(full) is a directory")
+            default:
+                try target.replaceFile(name, checksum: checksum)
+            }
+            owners[full] = package
+        }
+        for name in try source.subdirectoryNames() {
+            guard case .directory(let directory)? = try source.entry(name), let metadata = directory.metadataChecksum else { continue }
+            let full = path + "/" + name
+            var destination = target
+            if path.isEmpty && name == "etc" {
+                destination = try target.directory("usr", metadata: metadata)
+            } else if case .file? = try target.entry(name) {
+                throw AssemblyError.fileConflict(package: package, other: owners[full], detail: "\(full) is a file")
+            }
+            try merge(directory, into: try destination.directory(name, metadata: metadata), path: full, package: package,
+                      owners: &owners)
+        }
+    }
+}
