@@ -70,6 +70,7 @@ public final class Client {
         let created = try sysroot.deploy(osName: osName, commit: commit, origin: origin.keyFileText, merge: current,
                                          kernelArguments: kernelArguments)
         let kept = sysroot.deployments().filter { $0.osName != osName || $0.isSame(as: current) || $0.isPinned }
+        Failpoint.hit("deploy-before-write")
         try writeDeployments([created] + kept)
         return created
     }

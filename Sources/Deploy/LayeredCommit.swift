@@ -69,6 +69,7 @@ struct LayeredCommit {
             ? LayeredTree.merged(base: base, change: complete, database: databaseRoot, cache: cache)
             : LayeredTree.assembled(base: base, change: complete, database: databaseRoot, cache: cache,
                                     scratch: scratch.path)
+        Failpoint.hit("layering-before-commit")
         Console.progress("Committing the layered tree")
         let baseInfo = try client.repository.commit(base)
         var metadata: [String: MetadataValue] = [Self.baseKey: .string(base), Self.clientLayerKey: .bool(true)]

@@ -34,7 +34,7 @@ struct DB: ParsableCommand {
                     "removed": changes.compactMap { if case .removed(let p) = $0 { p.nevra } else { nil } },
                     "changed": changes.compactMap { if case .changed(let a, let b) = $0 { ["from": a.nevra, "to": b.nevra] } else { nil } },
                 ]
-                let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+                let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
                 return
             }

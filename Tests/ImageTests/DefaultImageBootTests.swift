@@ -74,8 +74,10 @@ struct DefaultImageBootTests {
         let answers = spawn.stdout.split(whereSeparator: \.isNewline)
         #expect(answers.contains { $0.hasPrefix("fixture-post-1.0-1") }, "still installed before the reboot")
         #expect(answers.contains("fixture-post-absent"), "gone after the reboot")
-        #expect(answers.filter { $0.contains("harness.test=1") }.count == 2, "kargs of the booted deployment")
-        #expect(spawn.stdout.contains(#""base-removals" : [\n        "fixture-post"\n      ]"#))
+        #expect(answers.filter { $0 == "root=LABEL=root rw console=ttyS0,115200 harness.test=1" }.count == 2,
+                "treectl kargs shows the booted deployment's arguments, without ostree's own")
+        let afterReboot = try #require(spawn.stdout.components(separatedBy: "No change.").last)
+        #expect(afterReboot.contains("\"base-removals\" : [\n        \"fixture-post\""), "the booted deployment has the override")
     }
 
     /// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on
