@@ -71,6 +71,7 @@ public final class Client {
                                          kernelArguments: kernelArguments)
         let kept = sysroot.deployments().filter { $0.osName != osName || $0.isSame(as: current) || $0.isPinned }
         Failpoint.hit("deploy-before-write")
+        Console.progress("Writing the deployment list")
         try writeDeployments([created] + kept)
         return created
     }

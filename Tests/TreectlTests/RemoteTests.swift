@@ -53,4 +53,28 @@ import ToolSupport
         #expect(try sysroot.packages().contains("fixture-app-2.0-1.noarch"))
         #expect(try sysroot.file("/usr/share/fixture/app-version") == "2.0\n")
     }
+
+    @Test func aSignedCommitFromAVerifyingRemoteIsDeployed() throws {
+        let sysroot = try ClientSysroot(commit: UpdateServer.shared().version1)
+        // A signed copy of the server: the shared one stays unsigned for the refusal test.
+        let keys = sysroot.scratch.path + "/gnupg", signed = sysroot.scratch.path + "/signed-repo"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        chmod(keys, 0o700)
+        defer { _ = try? Program.run(["gpgconf", "--homedir", keys, "--kill", "all"]) }
+        try Program.check(["cp", "-a", sysroot.server.repository, signed])
+        let gpg = ["gpg", "--homedir", keys, "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
+        try Program.check(gpg + ["--quick-gen-key", "treectl test <test@example.invalid>", "rsa2048", "sign", "never"])
+        let fingerprint = try Program.check(gpg + ["--list-keys", "--with-colons"]).stdout
+            .split(whereSeparator: \.isNewline).first { $0.hasPrefix("fpr:") }
+            .map { String($0.split(separator: ":", omittingEmptySubsequences: false)[9]) } ?? ""
+        try Program.check(["ostree", "gpg-sign", "--repo=" + signed, "--gpg-homedir=" + keys, sysroot.server.version2, fingerprint])
+        try Program.check(gpg + ["--armor", "--output", keys + "/key.asc", "--export", fingerprint])
+        try Program.check(["ostree", "--repo=" + sysroot.repository, "remote", "add", "--set=gpg-verify=true",
+                           "--gpg-import=" + keys + "/key.asc", "signed", "file://" + signed])
+        try sysroot.succeed("rebase", "signed:test/os")
+        let deployment = try #require(try sysroot.deployments().first)
+        #expect(deployment["checksum"] as? String == sysroot.server.version2)
+        #expect(deployment["origin"] as? String == "signed:test/os")
+    }
 }
+
