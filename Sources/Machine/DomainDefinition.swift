@@ -14,6 +14,8 @@ struct DomainDefinition {
     /// With UEFI: where this boot's copy of OVMF's variable store goes (fresh each boot, so
     /// OVMF takes the removable-media path and nothing needs registering).
     let nvram: String?
+    /// Raw images attached read-only after the boot disk.
+    var extraDisks: [String] = []
 
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -22,6 +24,14 @@ struct DomainDefinition {
         guard let nvram else { return "" }
         return "<loader readonly='yes' type='pflash'>\(Self.ovmfCode)</loader>"
             + "<nvram template='\(Self.ovmfVariables)'>\(nvram)</nvram>"
+    }
+
+    private var extraDiskLines: String {
+        extraDisks.enumerated().map { index, path in
+            let letter = Character(UnicodeScalar(UInt8(ascii: "b") + UInt8(index)))
+            return "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(path)'/>"
+                + "<target dev='vd\(letter)' bus='virtio'/><readonly/></disk>"
+        }.joined(separator: "\n    ")
     }
 
     var xml: String {
@@ -46,6 +56,7 @@ struct DomainDefinition {
               <source file='\(disk)'/>
               <target dev='vda' bus='virtio'/>
             </disk>
+            \(extraDiskLines)
             <serial type='file'>
               <source path='\(console)'/>
               <target port='0'/>

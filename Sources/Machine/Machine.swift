@@ -18,6 +18,9 @@ public struct SpawnOptions: Sendable {
     public var bootTimeout: TimeInterval = 300
     /// Boot through UEFI (OVMF, with fresh NVRAM) instead of the BIOS.
     public var uefi = false
+    /// Raw disk images attached read-only after the boot disk (`vdb`, `vdc`, ...), e.g. an
+    /// update disk.
+    public var extraDisks: [String] = []
 
     public init(image: String, stateDirectory: String) {
         self.image = image
@@ -40,8 +43,8 @@ public final class Machine: @unchecked Sendable {
 
     /// Boots the image and waits until the guest agent answers.
     public static func boot(_ options: SpawnOptions) throws -> Machine {
-        guard FileManager.default.fileExists(atPath: options.image) else {
-            throw MachineError("\(options.image): no such image")
+        for image in [options.image] + options.extraDisks where !FileManager.default.fileExists(atPath: image) {
+            throw MachineError("\(image): no such image")
         }
         let accelerator = Accelerator.probe()
         Console.progress("Accelerator: \(accelerator.rawValue)" + (accelerator == .tcg ? " (KVM unusable here)" : ""))
@@ -63,7 +66,8 @@ public final class Machine: @unchecked Sendable {
         let xml = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
                                    vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt",
                                    agentSocket: scratch.path + "/agent.sock",
-                                   nvram: options.uefi ? scratch.path + "/nvram.fd" : nil).xml
+                                   nvram: options.uefi ? scratch.path + "/nvram.fd" : nil,
+                                   extraDisks: options.extraDisks).xml
         Console.progress("Booting \(options.image) as \(name)")
         let domain = try connection.createDomain(xml: xml)
         let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,

@@ -36,6 +36,9 @@ struct Spawn: ParsableCommand {
     @Flag(help: "Reboot once after the commands and run them again (checks a new boot id).")
     var reboot = false
 
+    @Option(name: .customLong("disk"), help: "A raw disk image to attach read-only (an update disk); repeatable.")
+    var disks: [String] = []
+
     @Option(help: "bios or uefi (OVMF); images built with --firmware uefi boot with either.")
     var firmware: String = "bios"
 
@@ -44,6 +47,7 @@ struct Spawn: ParsableCommand {
         options.connectURI = connect
         options.memoryMiB = memory
         options.consoleFile = console.map(absolute)
+        options.extraDisks = disks.map(absolute)
         guard ["bios", "uefi"].contains(firmware) else { throw ValidationError("--firmware must be bios or uefi") }
         options.uefi = firmware == "uefi"
         let machine = try Machine.boot(options)

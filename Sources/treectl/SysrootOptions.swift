@@ -27,14 +27,14 @@ struct SysrootOptions: ParsableArguments {
             throw ValidationError("--reboot needs a booted system; \(sysroot) is not booted")
         }
         try client.lock()
-        let previous = try client.defaultDeployment()
+        // Read before the change: a pending deployment it replaces is pruned with its commit.
+        let previousPackages = try client.packages(inCommit: client.defaultDeployment().checksum)
         guard let created = try body(client) else {
             print(unchanged)
             return
         }
         print("Deployed \(created.id)")
-        for change in try PackageChange.between(client.packages(inCommit: previous.checksum),
-                                                client.packages(inCommit: created.checksum)) {
+        for change in PackageChange.between(previousPackages, try client.packages(inCommit: created.checksum)) {
             print("  " + change.summary)
         }
         if reboot {

@@ -80,6 +80,45 @@ struct DefaultImageBootTests {
         #expect(afterReboot.contains("\"base-removals\" : [\n        \"fixture-post\""), "the booted deployment has the override")
     }
 
+    /// `treectl upgrade` on the booted system from an update disk (no network): an override
+    /// made first is applied again on the new base, and the reboot comes up in the result.
+    @Test func upgradeFromAnUpdateDiskKeepsTheOverrideAcrossAReboot() throws {
+        let state = Self.stateDirectory
+        let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
+        let ref = "harness/x86_64/debian-bookworm"
+        let compose = try harness(["compose", "tree", "--state-dir", state, treefile])
+        try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
+        let image = state + "/upgrade.qcow2"
+        let build = try harness(["image", "build", "--state-dir", state, "--ref", ref, "-o", image])
+        try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
+        // The next version of the same tree: a new commit on the ref.
+        let next = try harness(["compose", "tree", "--state-dir", state, "--force-nocache", treefile])
+        try #require(next.status == 0, "second compose failed: \(next.stderr.suffix(2000))")
+        let nextCommit = next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let disk = state + "/updates.img"
+        let updates = try harness(["image", "update-disk", "--state-dir", state, "--ref", ref,
+                                   "--rpms", state + "/cache/local-repos/harness-local", "-o", disk])
+        try #require(updates.status == 0, "update disk failed: \(updates.stderr.suffix(2000))")
+
+        let spawn = try harness(["spawn", "--state-dir", state, image, "--disk", disk, "--reboot",
+                                 "--exec", "mkdir -p /run/harness/updates && (mountpoint -q /run/harness/updates || "
+                                     + "mount -o ro,noload LABEL=harness-updates /run/harness/updates)",
+                                 "--exec", "treectl override replace /run/harness/updates/rpms/fixture-app-1.0-1.noarch.rpm",
+                                 "--exec", "treectl upgrade",
+                                 "--exec", "echo app-version $(cat /usr/share/fixture/app-version)",
+                                 "--exec", "treectl status --json"])
+        #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
+        #expect(spawn.stdout.contains("~ fixture-app-2.0-1.noarch -> fixture-app-1.0-1.noarch"), "the override was built")
+        let answers = spawn.stdout.split(whereSeparator: \.isNewline)
+        #expect(answers.firstIndex(of: "app-version 2.0") ?? .max < answers.firstIndex(of: "app-version 1.0") ?? -1,
+                "the base's version before the reboot, the override's after")
+        let afterReboot = try #require(spawn.stdout.components(separatedBy: "No upgrade available.").dropFirst().last,
+                                       "after the reboot there is nothing newer")
+        #expect(afterReboot.contains("\"base-checksum\" : \"\(nextCommit)\""), "booted on the new base")
+        #expect(afterReboot.contains("\"base-local-replacements\" : [\n        \"fixture-app-1.0-1.noarch\""))
+        #expect(spawn.stdout.contains("No change."), "the override was already there after the reboot")
+    }
+
     /// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on
     /// /boot) boots under both firmwares.
     @Test func theUEFIImageBootsThroughOVMFAndTheBIOS() throws {
