@@ -10,11 +10,13 @@ import TreeAssembly
 /// added, removed and replaced, the way rpm-ostree's client does, on the tree-assembly core
 /// that compose uses too.
 ///
-/// The base is checked out by hard links from the sysroot repository (which doubles as the
-/// package cache), base packages taken out have their files and rpmdb entries removed, the
-/// new packages are depsolved with libdnf against what remains and the rpm-md repositories
-/// of the current deployment's `/etc/yum.repos.d`, checked out over the tree, their
-/// scriptlets run under bubblewrap, and the rpmdb records exactly what the tree holds.
+/// A copy of the base's rpmdb comes first: base packages taken out are erased from it, and
+/// the new packages are depsolved with libdnf against what remains and the rpm-md
+/// repositories of the current deployment's `/etc/yum.repos.d` (package files from the
+/// sysroot repository, which doubles as the package cache). The tree is then made by
+/// `LayeredTree`: merged into the base tree in memory when no scriptlet has to run, otherwise
+/// assembled from hard-link checkouts with the scriptlets under bubblewrap. Either way the
+/// rpmdb records exactly what the tree holds.
 struct LayeredCommit {
     /// Metadata key of a layered commit naming its base commit.
     static let baseKey = "harness.base-commit"
