@@ -90,7 +90,6 @@ public struct KernelArguments: Sendable, Equatable {
         }
         list[index] = argument
         list.removeAll { Self.key(of: $0) == key && $0 != argument }
-        if !list.contains(argument) { list.insert(argument, at: index) }
     }
 
     private static func key(of argument: String) -> String {

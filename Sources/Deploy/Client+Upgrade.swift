@@ -17,12 +17,7 @@ extension Client {
     public func upgrade() throws -> OSTreeDeployment? {
         let start = try defaultDeployment()
         var origin = try origin(of: start)
-        let remote = try remote(of: origin)
-        Console.progress("Pulling \(origin.refspec)")
-        try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref))
-        guard let head = try repository.resolve(origin.refspec) else {
-            throw DeployError("\(origin.refspec): the remote has no such branch")
-        }
+        let head = try pullHead(of: origin, commitOnly: false)
         if head == (try baseCommit(of: start.checksum)) && origin.overrideCommit == nil { return nil }
         origin.overrideCommit = nil
         return try deploy(base: head, origin: origin)
@@ -31,12 +26,7 @@ extension Client {
     /// Looks for a newer commit without deploying it: only commit objects are fetched.
     public func checkForUpgrade(preview: Bool) throws -> AvailableUpdate? {
         let start = try defaultDeployment()
-        let origin = try origin(of: start)
-        let remote = try remote(of: origin)
-        try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref, commitOnly: true))
-        guard let head = try repository.resolve(origin.refspec) else {
-            throw DeployError("\(origin.refspec): the remote has no such branch")
-        }
+        let head = try pullHead(of: try origin(of: start), commitOnly: true)
         let base = try baseCommit(of: start.checksum)
         guard head != base else { return nil }
         let info = try repository.commit(head)
@@ -65,17 +55,28 @@ extension Client {
         var origin = try origin(of: start)
         origin.refspec = refspec.contains(":") ? refspec : (origin.remote.map { "\($0):" } ?? "") + refspec
         origin.overrideCommit = nil
-        if let remote = origin.remote {
-            guard repository.remotes().contains(remote) else {
-                throw DeployError("rebase: no remote '\(remote)' is configured in \(sysroot.repositoryPath)")
+        let head: String
+        if origin.remote != nil {
+            head = try pullHead(of: origin, commitOnly: false)
+        } else {
+            guard let local = try repository.resolve(origin.refspec) else {
+                throw DeployError("rebase: branch '\(origin.refspec)' not found")
             }
-            Console.progress("Pulling \(origin.refspec)")
-            try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref))
-        }
-        guard let head = try repository.resolve(origin.refspec) else {
-            throw DeployError("rebase: branch '\(origin.refspec)' not found")
+            head = local
         }
         return try deploy(base: head, origin: origin)
+    }
+
+    /// Pulls the head of the origin's branch from its remote (only the commit object with
+    /// `commitOnly`) and returns it.
+    private func pullHead(of origin: Origin, commitOnly: Bool) throws -> String {
+        let remote = try remote(of: origin)
+        Console.progress("Pulling \(origin.refspec)")
+        try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref, commitOnly: commitOnly))
+        guard let head = try repository.resolve(origin.refspec) else {
+            throw DeployError("\(origin.refspec): the remote has no such branch")
+        }
+        return head
     }
 
     private func remote(of origin: Origin) throws -> String {

@@ -32,7 +32,7 @@ struct LayeredCommit {
 
     /// Where rpm-md metadata and downloads are cached: the stateroot's `/var/cache/treectl`.
     var cacheDirectory: String {
-        (client.sysroot.path == "/" ? "" : client.sysroot.path) + "/ostree/deploy/\(client.osName)/var/cache/treectl"
+        client.sysroot.hostPath("ostree/deploy/\(client.osName)/var/cache/treectl")
     }
 
     /// Builds (or, when nothing is layered, returns) the commit for `origin` on `base`.
@@ -50,12 +50,11 @@ struct LayeredCommit {
         let baseNames = Set(baseHeaders.map(\.name))
         let locals = try localPackages(origin, cache: cache, baseNames: baseNames)
         try checkRequests(origin, baseNames: baseNames)
-        let taken = Set(origin.removedBasePackages + origin.replacedBasePackages.map(\.name))
-        let change = Change(taken: baseHeaders.filter { taken.contains($0.name) },
-                            kept: baseHeaders.filter { !taken.contains($0.name) }, added: [])
-        if !change.taken.isEmpty {
-            Console.progress("Removing \(change.taken.map(\.nevra).sorted().joined(separator: ", "))")
-            try RPMDatabase.erase(names: change.taken.map(\.name), root: databaseRoot)
+        let takenNames = Set(origin.removedBasePackages + origin.replacedBasePackages.map(\.name))
+        let taken = baseHeaders.filter { takenNames.contains($0.name) }
+        if !taken.isEmpty {
+            Console.progress("Removing \(taken.map(\.nevra).sorted().joined(separator: ", "))")
+            try RPMDatabase.erase(names: taken.map(\.name), root: databaseRoot)
         }
 
         let resolved = try resolve(origin, locals: locals, root: databaseRoot, scratch: scratch.path)
@@ -63,13 +62,13 @@ struct LayeredCommit {
         let fromRepositories = resolved.packages.filter { localByNevra[$0.nevra] == nil }
         let fetched = try PackageFetcher(cache: cache, cacheDirectory: cacheDirectory, repositories: resolved.repositories)
             .cachedPackages(for: fromRepositories).packages
-        var complete = change
-        complete.added = resolved.packages.compactMap { localByNevra[$0.nevra] } + fetched
-        Console.progress("Layering \(complete.added.map(\.header.nevra).sorted().joined(separator: ", "))")
+        let change = Change(taken: taken, kept: baseHeaders.filter { !takenNames.contains($0.name) },
+                            added: resolved.packages.compactMap { localByNevra[$0.nevra] } + fetched)
+        Console.progress("Layering \(change.added.map(\.header.nevra).sorted().joined(separator: ", "))")
 
-        let tree = try LayeredTree.canMerge(complete.added)
-            ? LayeredTree.merged(base: base, change: complete, database: databaseRoot, cache: cache)
-            : LayeredTree.assembled(base: base, change: complete, database: databaseRoot, cache: cache,
+        let tree = try LayeredTree.canMerge(change.added)
+            ? LayeredTree.merged(base: base, change: change, database: databaseRoot, cache: cache)
+            : LayeredTree.assembled(base: base, change: change, database: databaseRoot, cache: cache,
                                     scratch: scratch.path)
         Failpoint.hit("layering-before-commit")
         Console.progress("Committing the layered tree")

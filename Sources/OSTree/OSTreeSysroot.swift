@@ -67,7 +67,7 @@ public final class OSTreeSysroot {
         defer { g_object_unref(UnsafeMutableRawPointer(file)) }
         handle = ostree_sysroot_new(file)
         self.path = path
-        try gcall("loading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
+        try reload()
     }
 
     /// libostree reports some results with `g_print` (the space a prune freed); standard
@@ -96,7 +96,7 @@ public final class OSTreeSysroot {
             try gcall("locking the sysroot \(path)") { ostree_sysroot_lock(handle, $0) }
         }
         isLocked = true
-        try gcall("reloading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
+        try reload()
     }
 
     /// The sysroot's repository.
@@ -106,8 +106,18 @@ public final class OSTreeSysroot {
         return OSTreeRepository(handle: repo!, path: repositoryPath)
     }
 
+    /// Reads the deployment list and boot configuration from disk again.
+    private func reload() throws {
+        try gcall("loading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
+    }
+
+    /// The host path of `relative` (e.g. `ostree/repo`) inside the sysroot.
+    public func hostPath(_ relative: String) -> String {
+        (path == "/" ? "" : path) + "/" + relative
+    }
+
     /// Where the sysroot's repository lives.
-    public var repositoryPath: String { path == "/" ? "/ostree/repo" : path + "/ostree/repo" }
+    public var repositoryPath: String { hostPath("ostree/repo") }
 
     /// The deployments, the default (next boot) first, as the bootloader orders them.
     public func deployments() -> [OSTreeDeployment] {
@@ -125,7 +135,7 @@ public final class OSTreeSysroot {
     public func directory(of deployment: OSTreeDeployment) -> String {
         let relative = ostree_sysroot_get_deployment_dirpath(handle, deployment.handle)!
         defer { g_free(relative) }
-        return (path == "/" ? "" : path) + "/" + String(cString: relative)
+        return hostPath(String(cString: relative))
     }
 
     /// Checks `commit` out as a new deployment of `osName`, its `/etc` three-way merged from
@@ -160,13 +170,7 @@ public final class OSTreeSysroot {
         defer { g_ptr_array_unref(array) }
         for deployment in deployments { g_ptr_array_add(array, UnsafeMutableRawPointer(deployment.handle)) }
         try gcall("writing the deployments of \(path)") { ostree_sysroot_write_deployments(handle, array, nil, $0) }
-        try gcall("reloading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
-    }
-
-    /// Pins or unpins a deployment (a pinned one is never garbage-collected).
-    public func setPinned(_ deployment: OSTreeDeployment, _ pinned: Bool) throws {
-        try gcall("pinning \(deployment.id)") { ostree_sysroot_deployment_set_pinned(handle, deployment.handle, pinned ? 1 : 0, $0) }
-        try gcall("reloading the OSTree sysroot \(path)") { ostree_sysroot_load(handle, nil, $0) }
+        try reload()
     }
 
     /// Deletes what no deployment uses any more: old deployment directories, boot files, and

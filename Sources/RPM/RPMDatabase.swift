@@ -25,15 +25,25 @@ public enum RPMDatabase {
         let dbDirectory = root + RPMLibrary.databasePath
         if replacing { try? FileManager.default.removeItem(atPath: dbDirectory) }
         try FileManager.default.createDirectory(atPath: dbDirectory, withIntermediateDirectories: true)
+        try withTransactionSet(database: dbDirectory) { ts in try recordInstalled(headers, in: ts, database: dbDirectory) }
+    }
 
-        let ts = rpmtsCreate()
+    /// A transaction set whose database is `database`, a tree's `/usr/share/rpm`.
+    ///
+    /// With a root directory other than /, librpm chroot()s the whole process while a
+    /// transaction runs, and every other thread sees the tree as /. The database path points
+    /// into the tree instead and the root stays /; --justdb touches no other file.
+    static func withTransactionSet<R>(database: String, _ body: (rpmts) throws -> R) throws -> R {
+        let ts = rpmtsCreate()!
         defer { rpmtsFree(ts) }
-        // With a root directory other than /, librpm chroot()s the whole process while the
-        // transaction runs, and every other thread sees the tree as /. Point the database
-        // path into the tree instead and leave the root alone; --justdb touches no other file.
-        rpmPushMacro(nil, "_dbpath", nil, dbDirectory, RMIL_CMDLINE)
+        rpmPushMacro(nil, "_dbpath", nil, database, RMIL_CMDLINE)
         defer { rpmPopMacro(nil, "_dbpath") }
-        guard rpmtsSetRootDir(ts, "/") == 0 else { throw RPMError(root, "librpm refused the root directory") }
+        guard rpmtsSetRootDir(ts, "/") == 0 else { throw RPMError(database, "librpm refused the root directory") }
+        return try body(ts)
+    }
+
+    /// Records `headers` as installed (`--justdb`) in the database of `ts`.
+    private static func recordInstalled(_ headers: [RPMHeader], in ts: rpmts, database dbDirectory: String) throws {
         guard rpmtsInitDB(ts, 0o644) == 0 else { throw RPMError(dbDirectory, "cannot create the rpm database") }
         let flags = RPMTRANS_FLAG_JUSTDB.rawValue | RPMTRANS_FLAG_NOSCRIPTS.rawValue
             | RPMTRANS_FLAG_NOTRIGGERS.rawValue | RPMTRANS_FLAG_NOCONTEXTS.rawValue
@@ -68,7 +78,7 @@ public enum RPMDatabase {
             | RPMPROB_FILTER_REPLACEOLDFILES.rawValue | RPMPROB_FILTER_OLDPACKAGE.rawValue
             | RPMPROB_FILTER_DISKSPACE.rawValue | RPMPROB_FILTER_DISKNODES.rawValue
             | RPMPROB_FILTER_IGNOREARCH.rawValue | RPMPROB_FILTER_IGNOREOS.rawValue
-        try runTransaction(ts!, problemFilter: problemFilter, database: dbDirectory)
+        try runTransaction(ts, problemFilter: problemFilter, database: dbDirectory)
         rpmtsCloseDB(ts)
     }
 

@@ -81,14 +81,4 @@ extension RPMDatabase {
         }
         try checkpointSQLite(in: dbDirectory)
     }
-
-    /// A transaction set whose database is `database` (the root stays `/`: see `write`).
-    private static func withTransactionSet<R>(database: String, _ body: (rpmts) throws -> R) throws -> R {
-        let ts = rpmtsCreate()!
-        defer { rpmtsFree(ts) }
-        rpmPushMacro(nil, "_dbpath", nil, database, RMIL_CMDLINE)
-        defer { rpmPopMacro(nil, "_dbpath") }
-        guard rpmtsSetRootDir(ts, "/") == 0 else { throw RPMError(database, "librpm refused the root directory") }
-        return try body(ts)
-    }
 }

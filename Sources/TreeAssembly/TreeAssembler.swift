@@ -71,12 +71,6 @@ public struct TreeAssembler {
         try RPMDatabase.write(headers: headers, root: root, replacing: !append)
     }
 
-    /// Drops packages from the rpmdb under `root` (their files are the caller's to remove).
-    public func eraseFromDatabase(names: [String], root: String) throws {
-        try HardLinks.breakAll(under: root + RPMDatabase.pathInTree)
-        try RPMDatabase.erase(names: names, root: root)
-    }
-
     private func applyForeignOwnership(_ packages: [CachedPackage], root: String) throws {
         let owned = packages.flatMap { package in package.foreignOwners.map { (package.header.nevra, $0) } }
         guard !owned.isEmpty else { return }

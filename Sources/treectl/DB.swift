@@ -28,14 +28,12 @@ struct DB: ParsableCommand {
             let (from, to) = try endpoints(client)
             let changes = PackageChange.between(try client.packages(inCommit: from), try client.packages(inCommit: to))
             if json {
-                let document: [String: Any] = [
+                try printJSON([
                     "from": from, "to": to,
                     "added": changes.compactMap { if case .added(let p) = $0 { p.nevra } else { nil } },
                     "removed": changes.compactMap { if case .removed(let p) = $0 { p.nevra } else { nil } },
                     "changed": changes.compactMap { if case .changed(let a, let b) = $0 { ["from": a.nevra, "to": b.nevra] } else { nil } },
-                ]
-                let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                ])
                 return
             }
             print("ostree diff commit from: \(from)")

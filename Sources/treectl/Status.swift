@@ -20,9 +20,7 @@ struct Status: ParsableCommand {
         let client = try options.openClient()
         let entries = try client.sysroot.deployments().map { try entry(for: $0, client: client) }
         if json {
-            let document: [String: Any] = ["deployments": entries]
-            let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try printJSON(["deployments": entries])
             return
         }
         print("State: idle")
