@@ -60,9 +60,14 @@ let package = Package(
         .target(name: "ImageBuild", dependencies: ["Guestfs", "OSTree", "ToolSupport"]),
         .target(name: "Machine", dependencies: ["Libvirt", "ToolSupport"]),
 
+        // Layer 5: scenarios and kola-style tests on booted images, and their reports.
+        .target(name: "Scenarios", dependencies: [
+            "Compose", "ImageBuild", "Machine", "ToolSupport", "Yams",
+        ]),
+
         // Layer 6: command-line front ends.
         .executableTarget(name: "harness", dependencies: [
-            "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "ToolSupport",
+            "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "Scenarios", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [
@@ -74,6 +79,7 @@ let package = Package(
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "TestSupport", "ToolSupport"]),
         .testTarget(name: "TreectlTests", dependencies: ["Deploy", "Compose", "OSTree", "TestSupport", "ToolSupport"]),
     ]
 )

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Set-up, then every test (fast tests; boot tests join them as they arrive).
+# Set-up, then every test: the fast tests and the boot tests (swift test), then the
+# scenarios CI gates on, run by harness on the default image (reports and artifacts in
+# harness-output/ci: junit.xml, results.tap, report.html, one directory per test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
+# libvirt's warnings about custom guest-agent commands and device-mapper are noise here.
+export LIBVIRT_LOG_OUTPUTS=${LIBVIRT_LOG_OUTPUTS:-4:stderr}
+.build/debug/harness run --state-dir "${HARNESS_BOOT_TEST_STATE:-/var/tmp/harness-boot-tests}" \
+    --output harness-output/ci --parallel 2 upgrade-rollback layering override-replace 'ext.harness.*'

@@ -52,6 +52,21 @@ public final class LibvirtConnection: @unchecked Sendable {
 
     deinit { virConnectClose(handle) }
 
+    private static let sharedLock = NSLock()
+    nonisolated(unsafe) private static var sharedConnections: [String: LibvirtConnection] = [:]
+
+    /// One connection per URI for the whole process, opened on first use. Machines booted
+    /// side by side must share it: two connections opening the same embedded driver
+    /// (`qemu:///embed?root=DIR`) at once crash inside libvirt.
+    public static func shared(uri: String) throws -> LibvirtConnection {
+        try sharedLock.withLock {
+            if let connection = sharedConnections[uri] { return connection }
+            let connection = try LibvirtConnection(uri: uri)
+            sharedConnections[uri] = connection
+            return connection
+        }
+    }
+
     /// Starts a transient domain from XML: it disappears when destroyed.
     public func createDomain(xml: String) throws -> Domain {
         guard let domain = virDomainCreateXML(handle, xml, 0) else { throw LibvirtError.last("starting a domain") }
@@ -89,6 +104,13 @@ public final class Domain: @unchecked Sendable {
     /// Cuts the power.
     public func destroy() throws {
         guard virDomainDestroy(handle) == 0 else { throw LibvirtError.last("destroying \(name)") }
+    }
+
+    /// Plugs a device (a `<disk>` element, say) into the running domain.
+    public func attachDevice(xml: String) throws {
+        guard virDomainAttachDeviceFlags(handle, xml, UInt32(VIR_DOMAIN_AFFECT_LIVE.rawValue)) == 0 else {
+            throw LibvirtError.last("attaching a device to \(name)")
+        }
     }
 
     /// Whether the guest agent's virtio-serial channel is connected (the agent runs), as the

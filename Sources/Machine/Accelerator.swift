@@ -5,6 +5,9 @@ import ToolSupport
 public enum Accelerator: String, Sendable {
     case kvm, tcg
 
+    /// This host's accelerator, probed once per process.
+    public static let detected = probe()
+
     /// A real probe, not a look at `/dev/kvm`: on some hosts the device exists and even creates
     /// VMs, yet QEMU aborts (`failed to set MSR 0x10a`) as soon as a vCPU starts. Starts QEMU
     /// with KVM on an empty machine for a moment and watches whether it survives.

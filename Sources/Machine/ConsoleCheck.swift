@@ -33,7 +33,7 @@ public enum ConsoleCheck {
     }
 
     /// A console line without terminal colour codes and surrounding blanks.
-    static func plainText(_ line: String) -> String {
+    public static func plainText(_ line: String) -> String {
         line.replacingOccurrences(of: "\u{1B}\\[[0-9;?]*[A-Za-z]", with: "", options: .regularExpression)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }

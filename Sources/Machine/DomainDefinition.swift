@@ -1,6 +1,31 @@
+/// A disk attached after the boot disk.
+public struct AttachedDisk: Sendable, Equatable {
+    public var path: String
+    /// `raw` or `qcow2`.
+    public var format: String
+    public var readOnly: Bool
+
+    public init(path: String, format: String, readOnly: Bool) {
+        self.path = path
+        self.format = format
+        self.readOnly = readOnly
+    }
+
+    /// A raw image the guest may only read (an update disk).
+    public static func readOnly(_ path: String) -> AttachedDisk {
+        AttachedDisk(path: path, format: "raw", readOnly: true)
+    }
+
+    /// The libvirt `<disk>` element for it as `vd<letter>`.
+    func xml(letter: Character) -> String {
+        "<disk type='file' device='disk'><driver name='qemu' type='\(format)'/><source file='\(path)'/>"
+            + "<target dev='vd\(letter)' bus='virtio'/>\(readOnly ? "<readonly/>" : "")</disk>"
+    }
+}
+
 /// The libvirt XML of a test machine: one virtio disk (the overlay), the serial console into a
-/// file, and a virtio-serial channel for the QEMU guest agent. No network: content reaches the
-/// guest on disks.
+/// file (appended to across power cycles), and a virtio-serial channel for the QEMU guest
+/// agent. No network: content reaches the guest on disks.
 struct DomainDefinition {
     let name: String
     let accelerator: Accelerator
@@ -14,8 +39,8 @@ struct DomainDefinition {
     /// With UEFI: where this boot's copy of OVMF's variable store goes (fresh each boot, so
     /// OVMF takes the removable-media path and nothing needs registering).
     let nvram: String?
-    /// Raw images attached read-only after the boot disk.
-    var extraDisks: [String] = []
+    /// Disks after the boot disk: `vdb`, `vdc`, ...
+    var extraDisks: [AttachedDisk] = []
 
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -26,12 +51,14 @@ struct DomainDefinition {
             + "<nvram template='\(Self.ovmfVariables)'>\(nvram)</nvram>"
     }
 
+    /// The letter of the `index`th extra disk: `b` for the first.
+    static func diskLetter(_ index: Int) -> Character {
+        Character(UnicodeScalar(UInt8(ascii: "b") + UInt8(index)))
+    }
+
     private var extraDiskLines: String {
-        extraDisks.enumerated().map { index, path in
-            let letter = Character(UnicodeScalar(UInt8(ascii: "b") + UInt8(index)))
-            return "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='\(path)'/>"
-                + "<target dev='vd\(letter)' bus='virtio'/><readonly/></disk>"
-        }.joined(separator: "\n    ")
+        extraDisks.enumerated().map { index, disk in disk.xml(letter: Self.diskLetter(index)) }
+            .joined(separator: "\n    ")
     }
 
     var xml: String {
@@ -58,7 +85,7 @@ struct DomainDefinition {
             </disk>
             \(extraDiskLines)
             <serial type='file'>
-              <source path='\(console)'/>
+              <source path='\(console)' append='on'/>
               <target port='0'/>
             </serial>
             <channel type='unix'>

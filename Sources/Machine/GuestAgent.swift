@@ -20,26 +20,41 @@ public struct GuestAgent {
 
     /// Runs `command` with `/bin/sh -c` in the guest and waits for it.
     public func run(_ command: String, timeout: TimeInterval = 600) throws -> GuestCommandResult {
-        let request: [String: Any] = ["execute": "guest-exec",
-                                      "arguments": ["path": "/bin/sh", "arg": ["-c", command], "capture-output": true]]
-        let reply = try call(request)
-        guard let pid = (reply["return"] as? [String: Any])?["pid"] as? Int else {
-            throw MachineError("guest-exec of '\(command)' returned no pid")
-        }
+        let process = try start(command)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let status = try call(["execute": "guest-exec-status", "arguments": ["pid": pid]])
-            if let result = status["return"] as? [String: Any], result["exited"] as? Bool == true {
-                func decode(_ key: String) -> String {
-                    guard let text = result[key] as? String, let data = Data(base64Encoded: text) else { return "" }
-                    return String(decoding: data, as: UTF8.self)
-                }
-                return GuestCommandResult(exitCode: Int32(result["exitcode"] as? Int ?? -1),
-                                          stdout: decode("out-data"), stderr: decode("err-data"))
-            }
+            if let result = try status(of: process) { return result }
             Thread.sleep(forTimeInterval: 0.2)
         }
         throw MachineError("'\(command)' did not finish within \(Int(timeout)) s")
+    }
+
+    /// Starts `command` with `/bin/sh -c` in the guest, `environment` (`K=V`) added, and
+    /// returns its pid without waiting.
+    public func start(_ command: String, environment: [String] = []) throws -> Int {
+        var arguments: [String: Any] = ["path": "/bin/sh", "arg": ["-c", command], "capture-output": true]
+        if !environment.isEmpty {
+            // guest-exec replaces the environment: keep a usable PATH.
+            arguments["env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] + environment
+        }
+        let reply = try call(["execute": "guest-exec", "arguments": arguments])
+        guard let pid = (reply["return"] as? [String: Any])?["pid"] as? Int else {
+            throw MachineError("guest-exec of '\(command)' returned no pid")
+        }
+        return pid
+    }
+
+    /// What the process `pid` (from `start`) did, or nil while it runs.
+    public func status(of pid: Int) throws -> GuestCommandResult? {
+        let status = try call(["execute": "guest-exec-status", "arguments": ["pid": pid]])
+        guard let result = status["return"] as? [String: Any], result["exited"] as? Bool == true else { return nil }
+        func decode(_ key: String) -> String {
+            guard let text = result[key] as? String, let data = Data(base64Encoded: text) else { return "" }
+            return String(decoding: data, as: UTF8.self)
+        }
+        // Killed by a signal: no exit code, a signal number instead.
+        let exitCode = result["exitcode"] as? Int ?? (result["signal"] as? Int).map { 128 + $0 } ?? -1
+        return GuestCommandResult(exitCode: Int32(exitCode), stdout: decode("out-data"), stderr: decode("err-data"))
     }
 
     private func call(_ request: [String: Any]) throws -> [String: Any] {

@@ -18,9 +18,8 @@ public struct SpawnOptions: Sendable {
     public var bootTimeout: TimeInterval = 300
     /// Boot through UEFI (OVMF, with fresh NVRAM) instead of the BIOS.
     public var uefi = false
-    /// Raw disk images attached read-only after the boot disk (`vdb`, `vdc`, ...), e.g. an
-    /// update disk.
-    public var extraDisks: [String] = []
+    /// Disks attached after the boot disk (`vdb`, `vdc`, ...): an update disk, say.
+    public var extraDisks: [AttachedDisk] = []
 
     public init(image: String, stateDirectory: String) {
         self.image = image
@@ -35,18 +34,22 @@ public final class Machine: @unchecked Sendable {
     public let name: String
     public let accelerator: Accelerator
     private let connection: LibvirtConnection
-    private let domain: Domain
+    /// The running domain; a new one after `powerOn()`.
+    private var domain: Domain
+    private var definition: DomainDefinition
     private let scratch: TemporaryDirectory
     private let options: SpawnOptions
     public var consolePath: String { scratch.path + "/console.txt" }
+    /// The qcow2 overlay the guest writes to.
+    public var overlayPath: String { scratch.path + "/overlay.qcow2" }
     public var agent: GuestAgent { GuestAgent(domain: domain) }
 
     /// Boots the image and waits until the guest agent answers.
     public static func boot(_ options: SpawnOptions) throws -> Machine {
-        for image in [options.image] + options.extraDisks where !FileManager.default.fileExists(atPath: image) {
+        for image in [options.image] + options.extraDisks.map(\.path) where !FileManager.default.fileExists(atPath: image) {
             throw MachineError("\(image): no such image")
         }
-        let accelerator = Accelerator.probe()
+        let accelerator = Accelerator.detected
         Console.progress("Accelerator: \(accelerator.rawValue)" + (accelerator == .tcg ? " (KVM unusable here)" : ""))
         let scratch = try TemporaryDirectory(prefix: "harness-machine-")
         let overlay = scratch.path + "/overlay.qcow2"
@@ -60,18 +63,18 @@ public final class Machine: @unchecked Sendable {
             try EmbeddedDriver.prepare(root: embedRoot)
             uri = "qemu:///embed?root=\(embedRoot)"
         }
-        let connection = try LibvirtConnection(uri: uri)
+        let connection = try LibvirtConnection.shared(uri: uri)
         destroyLeftovers(on: connection)
         let name = "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        let xml = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
-                                   vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt",
-                                   agentSocket: scratch.path + "/agent.sock",
-                                   nvram: options.uefi ? scratch.path + "/nvram.fd" : nil,
-                                   extraDisks: options.extraDisks).xml
+        let definition = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
+                                          vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt",
+                                          agentSocket: scratch.path + "/agent.sock",
+                                          nvram: options.uefi ? scratch.path + "/nvram.fd" : nil,
+                                          extraDisks: options.extraDisks)
         Console.progress("Booting \(options.image) as \(name)")
-        let domain = try connection.createDomain(xml: xml)
+        let domain = try connection.createDomain(xml: definition.xml)
         let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,
-                              scratch: scratch, options: options)
+                              definition: definition, scratch: scratch, options: options)
         InterruptCleanup.shared.registerAction(name) { [machine] in machine.powerOff() }
         do {
             try machine.waitForAgent()
@@ -94,11 +97,12 @@ public final class Machine: @unchecked Sendable {
     }
 
     private init(name: String, accelerator: Accelerator, connection: LibvirtConnection, domain: Domain,
-                 scratch: TemporaryDirectory, options: SpawnOptions) {
+                 definition: DomainDefinition, scratch: TemporaryDirectory, options: SpawnOptions) {
         self.name = name
         self.accelerator = accelerator
         self.connection = connection
         self.domain = domain
+        self.definition = definition
         self.scratch = scratch
         self.options = options
     }
@@ -152,16 +156,53 @@ public final class Machine: @unchecked Sendable {
         let before = try bootID()
         Console.progress("Rebooting \(name)")
         _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"reboot"}}"#, timeoutSeconds: 10)
+        try waitForNewBoot(since: before)
+    }
+
+    /// Waits until the guest is back with a boot id other than `previous` (after a reboot the
+    /// guest started itself, say).
+    public func waitForNewBoot(since previous: String) throws {
         let start = Date()
         while Date().timeIntervalSince(start) < options.bootTimeout {
             Thread.sleep(forTimeInterval: 2)
-            if agent.ping(), let now = try? bootID(), !now.isEmpty, now != before {
+            guard domain.isActive else { throw MachineError("\(name) stopped instead of rebooting; console:\n\(consoleTail())") }
+            try checkConsole()
+            if agent.ping(), let now = try? bootID(), !now.isEmpty, now != previous {
                 Console.progress(String(format: "Back after %.0f s", Date().timeIntervalSince(start)))
-                try checkConsole()
                 return
             }
         }
         throw MachineError("\(name) did not come back from a reboot within \(Int(options.bootTimeout)) s; console:\n\(consoleTail())")
+    }
+
+    /// Plugs a disk into the running guest as the next `vdX`, and into every later power-on.
+    /// Returns the guest's device name (`/dev/vdb`).
+    @discardableResult
+    public func attachDisk(_ disk: AttachedDisk) throws -> String {
+        let letter = DomainDefinition.diskLetter(definition.extraDisks.count)
+        try domain.attachDevice(xml: disk.xml(letter: letter))
+        definition.extraDisks.append(disk)
+        return "/dev/vd\(letter)"
+    }
+
+    /// Whether the disk at `path` is attached (at boot or plugged in since).
+    public func hasDisk(_ path: String) -> Bool {
+        definition.extraDisks.contains { $0.path == path }
+    }
+
+    /// Cuts the power, as a power failure would: the overlay keeps what reached it.
+    public func cutPower() {
+        Console.progress("Cutting the power of \(name)")
+        powerOff()
+    }
+
+    /// Powers the machine on again on the same overlay (after `cutPower` or a power-off) and
+    /// waits for the guest agent.
+    public func powerOn() throws {
+        guard !domain.isActive else { throw MachineError("\(name) is already running") }
+        Console.progress("Powering \(name) on again")
+        domain = try connection.createDomain(xml: definition.xml)
+        try waitForAgent()
     }
 
     /// Asks the guest to power off and waits for it; cuts the power after `timeout`.
@@ -180,13 +221,18 @@ public final class Machine: @unchecked Sendable {
     }
 
     /// Stops the domain (cleanly when `clean`, as at the end of a run; by cutting the power
-    /// otherwise) and removes the overlay; the console goes to `consoleFile` if set.
-    public func shutdown(clean: Bool = false) {
+    /// otherwise) and removes the overlay, or moves it to `keepingDiskAt` (where `harness
+    /// spawn` boots it again); the console goes to `consoleFile` if set.
+    public func shutdown(clean: Bool = false, keepingDiskAt keptDisk: String? = nil) {
         if clean { powerDown() }
         powerOff()
         if let consoleFile = options.consoleFile {
             try? FileManager.default.removeItem(atPath: consoleFile)
             try? FileManager.default.copyItem(atPath: consolePath, toPath: consoleFile)
+        }
+        if let keptDisk {
+            try? FileManager.default.removeItem(atPath: keptDisk)
+            try? FileManager.default.moveItem(atPath: overlayPath, toPath: keptDisk)
         }
         InterruptCleanup.shared.unregisterAction(name)
         scratch.remove()

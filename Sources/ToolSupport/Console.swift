@@ -22,7 +22,20 @@ public enum Console {
         writeStderr("error: " + message + "\n")
     }
 
+    /// Runs `body` with every line this thread prints prefixed with `label` in brackets
+    /// (`[layering] Rebooting ...`): how the lines of tests running side by side stay apart.
+    public static func labelled<T>(_ label: String, _ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[labelKey]
+        dictionary[labelKey] = "[\(label)] "
+        defer { dictionary[labelKey] = previous }
+        return try body()
+    }
+
+    private static let labelKey = "harness.console.label"
+
     private static func writeStderr(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        let label = Thread.current.threadDictionary[labelKey] as? String ?? ""
+        FileHandle.standardError.write(Data((label + text).utf8))
     }
 }

@@ -47,7 +47,7 @@ struct Spawn: ParsableCommand {
         options.connectURI = connect
         options.memoryMiB = memory
         options.consoleFile = console.map(absolute)
-        options.extraDisks = disks.map(absolute)
+        options.extraDisks = disks.map { AttachedDisk.readOnly(absolute($0)) }
         guard ["bios", "uefi"].contains(firmware) else { throw ValidationError("--firmware must be bios or uefi") }
         options.uefi = firmware == "uefi"
         let machine = try Machine.boot(options)

@@ -8,7 +8,7 @@ struct UpdateDiskCommand: ParsableCommand {
         abstract: "Write a disk carrying refs of an OSTree repository (and an rpm-md repository) to attach to a machine.",
         discussion: """
             The disk holds an ext4 filesystem labelled harness-updates with repo/ (archive mode) \
-            and rpms/. In the guest: mount -o ro LABEL=harness-updates /run/harness/updates; the \
+            and rpms/ (the packages of every --rpms repository). In the guest: mount -o ro LABEL=harness-updates /run/harness/updates; the \
             image's harness remote then pulls from it.
             """)
 
@@ -17,17 +17,21 @@ struct UpdateDiskCommand: ParsableCommand {
     @Option(help: "OSTree repository holding the refs (default: STATE/repo).")
     var repo: String?
 
-    @Option(help: "A ref to carry; repeatable.")
+    @Option(help: "A ref to carry (REF, or REF=SOURCE to carry SOURCE, a ref or checksum, as REF); repeatable.")
     var ref: [String]
 
-    @Option(help: "An rpm-md repository to carry as rpms/.")
-    var rpms: String?
+    @Option(help: "An rpm-md repository whose packages go into rpms/; repeatable.")
+    var rpms: [String] = []
 
     @Option(name: .shortAndLong, help: "Disk image (raw) to write.")
     var output: String
 
     func run() throws {
-        try UpdateDisk(repository: absolute(repo ?? state.path + "/repo"), refs: ref, rpmRepository: rpms.map(absolute),
+        let refs = ref.map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? UpdateDisk.Ref(parts[0], from: parts[1]) : UpdateDisk.Ref(entry)
+        }
+        try UpdateDisk(repository: absolute(repo ?? state.path + "/repo"), refs: refs, rpmRepositories: rpms.map(absolute),
                        output: absolute(output)).write()
     }
 }

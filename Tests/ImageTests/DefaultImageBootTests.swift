@@ -139,4 +139,27 @@ struct DefaultImageBootTests {
             #expect(spawn.stdout.contains("firmware=\(firmware)"))
         }
     }
+
+    /// `harness run` on a tree that must not pass: a package whose %post breaks the boot
+    /// fails the scenario at the first boot, with the console's evidence in the output and in
+    /// every report, and nothing left behind.
+    @Test func aTreeThatDoesNotBootFailsTheScenarioQuotingTheConsole() throws {
+        let output = try ProcessScratchDirectory.path() + "/broken-run"
+        let run = try Program.run([HarnessExecutable.path, "run", "--state-dir", Self.stateDirectory,
+                                   "--project", TestPaths.packageRoot, "--output", output,
+                                   "--treefile", TestPaths.packageRoot + "/scenarios/treefiles/broken-boot.yaml",
+                                   "upgrade-rollback"])
+        #expect(run.status == 1, "the run fails: \(run.stderr.suffix(2000))")
+        #expect(run.stderr.contains("FAIL upgrade-rollback"))
+        #expect(run.stderr.contains("emergency"), "the console's emergency-mode line is quoted: \(run.stderr.suffix(3000))")
+        let junit = try String(contentsOfFile: output + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("failures=\"1\"") && junit.contains("emergency"))
+        let report = try String(contentsOfFile: output + "/report.html", encoding: .utf8)
+        #expect(report.contains("Console at the failure") && report.contains("emergency"))
+        let console = try String(contentsOfFile: output + "/upgrade-rollback/console.txt", encoding: .utf8)
+        #expect(console.contains("fixture-required") || console.contains("fixture-missing"), "the console artifact shows the broken mount")
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "/var/tmp"))?
+            .filter { $0.hasPrefix("harness-machine-") || $0.hasPrefix("harness-run-") } ?? []
+        #expect(leftovers.isEmpty, "no overlay or update disk left: \(leftovers)")
+    }
 }

@@ -12,26 +12,18 @@ set -euo pipefail
 output=${1:?usage: build-packages.sh OUTPUT_DIRECTORY}
 here=$(cd "$(dirname "$0")" && pwd)
 package_root=$(cd "$here/../.." && pwd)
-mkdir -p "$output"
 
 echo "== treectl (release, static Swift runtime)" >&2
 swift build --package-path "$package_root" --scratch-path "$package_root/.build-image" -c release --static-swift-stdlib --product treectl >&2
 binary=$(swift build --package-path "$package_root" --scratch-path "$package_root/.build-image" -c release --static-swift-stdlib --show-bin-path)/treectl
 
-work=$(mktemp -d /var/tmp/harness-packages.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 version=$(git -C "$package_root" describe --always --dirty 2>/dev/null | tr -c 'A-Za-z0-9.\n' '.' || echo 0)
-
-echo "== rpmbuild" >&2
-HOME=$work rpmbuild -bb --quiet \
-    --define "_topdir $work/top" --define "_tmppath $work/tmp" --define "_dbpath $work/rpmdb" \
-    --define "_rpmdir $output" --define "_build_id_links none" \
-    --define "_rpmfilename %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
-    --define "_binary_payload w3.zstdio" \
-    --define "treectl_binary $binary" --define "treectl_version 0.1" --define "treectl_release 1.git${version}" \
-    "$here/treectl.spec" "$package_root"/images/fixtures/fixture-{base-files,lib,app-1.0,app-2.0,post}.spec \
-    2>&1 | grep -vi alien >&2 || true
 
 # Older builds of treectl stay out of the repository: only the current one is offered.
 find "$output" -name 'treectl-*.rpm' ! -name "treectl-0.1-1.git${version}.*" -delete
-createrepo_c --quiet --update "$output"
+echo "== rpmbuild" >&2
+# shellcheck source=../rpm-repository.sh
+source "$here/../rpm-repository.sh"
+build_rpm_repository "$output" --define "_binary_payload w3.zstdio" \
+    --define "treectl_binary $binary" --define "treectl_version 0.1" --define "treectl_release 1.git${version}" \
+    "$here/treectl.spec" "$package_root"/images/fixtures/fixture-{base-files,lib,app-1.0,app-2.0,post}.spec

@@ -1,0 +1,182 @@
+import Foundation
+import Machine
+import ToolSupport
+
+/// A test's machine and its log: every boot timed and checked (console, failed units),
+/// every command in the transcript, and the console and journal of each boot kept as
+/// artifacts.
+final class GuestSession {
+    let environment: RunEnvironment
+    /// Where commands and boots are recorded (tests that share the machine take turns).
+    var log: TestLog
+    let memoryMiB: Int
+    /// Disks attached at every boot (the kola test disk, scratch disks).
+    var bootDisks: [AttachedDisk] = []
+    /// Run after every boot, reboot and power-on, once the guest is up (mounting a disk, say).
+    var afterBoot: ((GuestSession) throws -> Void)?
+    /// Blank disks made for this session, removed by `removeScratchDisks()`.
+    private var scratchDisks: [String] = []
+    private(set) var machine: Machine?
+    private var bootCount = 0
+
+    init(environment: RunEnvironment, log: TestLog, memoryMiB: Int) {
+        self.environment = environment
+        self.log = log
+        self.memoryMiB = memoryMiB
+    }
+
+    /// The running machine, or an error saying that the test needs one.
+    func running() throws -> Machine {
+        guard let machine else { throw ScenarioError("no machine is running: a 'boot' step must come first") }
+        return machine
+    }
+
+    /// Boots `image` (the image under test by default) on a fresh overlay, stopping the
+    /// machine running before; waits for the guest and checks it came up clean.
+    func boot(image: String? = nil) throws {
+        stop()
+        var options = environment.spawnOptions(image: image ?? environment.image.path, memoryMiB: memoryMiB)
+        options.extraDisks = bootDisks
+        options.consoleFile = lastConsole
+        do {
+            try log.boot(.boot) { machine = try Machine.boot(options) }
+        } catch {
+            keepConsole()
+            throw error
+        }
+        bootCount += 1
+        try checkSystem()
+        try afterBoot?(self)
+    }
+
+    /// Reboots and checks the guest came back clean.
+    func reboot() throws {
+        let machine = try running()
+        collectJournal()
+        try log.boot(.reboot) { try machine.reboot() }
+        bootCount += 1
+        try checkSystem()
+        try afterBoot?(self)
+    }
+
+    /// Runs `command` in the guest, into the transcript.
+    func run(_ command: String, timeout: TimeInterval = 600) throws -> GuestCommandResult {
+        let result = try running().agent.run(command, timeout: timeout)
+        log.command(command, result: result)
+        return result
+    }
+
+    /// Runs `command`, which must succeed; returns its stdout.
+    @discardableResult
+    func check(_ command: String, timeout: TimeInterval = 600) throws -> String {
+        let result = try run(command, timeout: timeout)
+        guard result.exitCode == 0 else {
+            throw ScenarioError("'\(command)' exited with \(result.exitCode): \(Self.tail(result.stderr + result.stdout))")
+        }
+        return result.stdout
+    }
+
+    func cutPower() throws {
+        try running().cutPower()
+        log.note("power cut")
+    }
+
+    func powerOn() throws {
+        let machine = try running()
+        try log.boot(.powerOn) { try machine.powerOn() }
+        bootCount += 1
+        try checkSystem()
+        try afterBoot?(self)
+    }
+
+    /// A blank qcow2 disk of `bytes`, attached writable at every boot from now on.
+    func addScratchDisk(named name: String, bytes: UInt64) throws {
+        let path = environment.scratch.path + "/\(log.name)-\(name).qcow2"
+        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", path, String(bytes)])
+        scratchDisks.append(path)
+        bootDisks.append(AttachedDisk(path: path, format: "qcow2", readOnly: false))
+    }
+
+    func removeScratchDisks() {
+        for path in scratchDisks { try? FileManager.default.removeItem(atPath: path) }
+        scratchDisks.removeAll()
+    }
+
+    /// Plugs the disk at `path` in (unless the machine has it) and mounts its filesystem labelled
+    /// `label` at `mountPoint` (again after every boot).
+    func mount(disk path: String, label: String, at mountPoint: String) throws {
+        let machine = try running()
+        if !machine.hasDisk(path) {
+            let device = try machine.attachDisk(.readOnly(path))
+            log.note("plugged \(path) in as \(device)")
+        }
+        // The kernel may take a moment to see a disk plugged in while it runs.
+        try check("""
+            for i in $(seq 60); do blkid -L \(label) >/dev/null && break; udevadm settle; sleep 0.5; done
+            mkdir -p \(mountPoint) && (mountpoint -q \(mountPoint) || mount -o ro,noload LABEL=\(label) \(mountPoint))
+            """)
+    }
+
+    /// After each boot: the boot must finish (`systemctl is-system-running --wait`; under
+    /// emulation the agent answers before it does) with no failed unit.
+    private func checkSystem() throws {
+        let state = try run("timeout 600 systemctl is-system-running --wait", timeout: 660).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard state == "running" else {
+            let failed = try run("systemctl list-units --failed --plain --no-legend --no-pager").stdout
+                .split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+            for unit in failed { _ = try? run("systemctl status --no-pager --lines 20 \(unit)") }
+            throw ScenarioError("boot \(bootCount) ended '\(state)'"
+                                + (failed.isEmpty ? "" : "; failed units: " + failed.joined(separator: ", ")))
+        }
+    }
+
+    /// Appends the current boot's journal to `journal.txt`.
+    func collectJournal() {
+        guard let machine, let result = try? machine.agent.run("journalctl -b --no-pager -o short-monotonic", timeout: 120) else { return }
+        log.append("===== boot \(bootCount) =====\n" + result.stdout, to: "journal.txt")
+    }
+
+    /// Stops the machine: journal and console into the artifacts; the disk kept for `harness
+    /// spawn` when `keepDisk`.
+    func stop(keepDisk: Bool = false) {
+        guard let machine else { return }
+        collectJournal()
+        let disk = keepDisk ? log.directory + "/disk.qcow2" : nil
+        machine.shutdown(keepingDiskAt: disk)
+        keepConsole()
+        if let disk { log.note("disk kept: harness spawn \(disk)") }
+        self.machine = nil
+    }
+
+    /// Where a stopped machine's console is copied (by `Machine.shutdown`, also when its boot
+    /// fails) before `keepConsole` appends it to `console.txt`.
+    private var lastConsole: String { log.directory + "/.console-last.txt" }
+
+    private func keepConsole() {
+        guard let console = try? String(contentsOfFile: lastConsole, encoding: .utf8) else { return }
+        log.append(console, to: "console.txt")
+        try? FileManager.default.removeItem(atPath: lastConsole)
+    }
+
+    /// The console lines around a failure: from a little before the first problem the
+    /// console check knows, or else its last lines.
+    func consoleExcerpt() -> String? {
+        guard let console = machine?.console ?? (try? String(contentsOfFile: log.directory + "/console.txt", encoding: .utf8)),
+              !console.isEmpty else { return nil }
+        return Self.excerpt(of: console)
+    }
+
+    static func excerpt(of console: String) -> String {
+        let lines = console.split(whereSeparator: \.isNewline).map { ConsoleCheck.plainText(String($0)) }
+        if let problem = lines.firstIndex(where: { !ConsoleCheck.problems(in: $0).isEmpty }) {
+            return lines[max(0, problem - 15)..<min(lines.count, problem + 6)].joined(separator: "\n")
+        }
+        return lines.suffix(25).joined(separator: "\n")
+    }
+
+    /// The last lines of a command's output, for a one-line error.
+    static func tail(_ text: String) -> String {
+        text.split(separator: "\n").suffix(5).joined(separator: " | ")
+    }
+}

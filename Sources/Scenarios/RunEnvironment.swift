@@ -1,0 +1,118 @@
+import Compose
+import Foundation
+import ImageBuild
+import Machine
+import ToolSupport
+
+/// What the tests of one `harness run` share: the checkout, the state directory, the image
+/// under test, and the composes and update disks the scenarios ask for, each made once.
+public final class RunEnvironment: @unchecked Sendable {
+    public let project: ProjectLayout
+    public let stateDirectory: String
+    public let image: TestImage
+    public let outputDirectory: String
+    /// A libvirt URI; nil for the embedded driver.
+    public let connectURI: String?
+    /// Keep a failed test's disk (`OUTPUT/TEST/disk.qcow2`) to boot again with `harness spawn`.
+    public let keepFailed: Bool
+
+    /// Update disks and the like, removed by `finish()` (and on Ctrl-C).
+    let scratch: TemporaryDirectory
+    private let lock = NSLock()
+    private var composes: [String: String]
+    private var updateDisks: [String: String] = [:]
+    private var imageVariants: [[String]: String] = [:]
+    private var externalTests: [ExternalTest] = []
+    private var externalDisk: String?
+
+    public init(project: ProjectLayout, stateDirectory: String, image: TestImage, outputDirectory: String,
+                connectURI: String?, keepFailed: Bool) throws {
+        scratch = try TemporaryDirectory(prefix: "harness-run-")
+        self.project = project
+        self.stateDirectory = stateDirectory
+        self.image = image
+        self.outputDirectory = outputDirectory
+        self.connectURI = connectURI
+        self.keepFailed = keepFailed
+        composes = ["image": image.commit]
+    }
+
+    /// The commit of compose `name`: `image` is the image's; any other name is
+    /// `scenarios/treefiles/NAME.yaml`, composed on first use.
+    public func commit(ofCompose name: String) throws -> String {
+        try lock.withLock {
+            if let commit = composes[name] { return commit }
+            let treefile = project.scenarioTreefilesDirectory + "/\(name).yaml"
+            guard FileManager.default.fileExists(atPath: treefile) else {
+                throw ScenarioError("no compose named '\(name)': \(treefile) does not exist")
+            }
+            Console.progress("Composing \(name) (\(treefile))")
+            let result = try Composer(options: TestImage.composeOptions(stateDirectory: stateDirectory))
+                .compose(treefilePath: treefile)
+            composes[name] = result.commit
+            return result.commit
+        }
+    }
+
+    /// An update disk with compose `name`'s commit on the image's ref, and every package of
+    /// the state's local repositories in `rpms/`; written once per run.
+    public func updateDisk(for name: String) throws -> String {
+        let commit = try commit(ofCompose: name)
+        return try lock.withLock {
+            if let disk = updateDisks[name] { return disk }
+            let disk = scratch.path + "/updates-\(name).img"
+            try UpdateDisk(repository: stateDirectory + "/repo", refs: [UpdateDisk.Ref(image.ref, from: commit)],
+                           rpmRepositories: localRPMRepositories(), output: disk).write()
+            updateDisks[name] = disk
+            return disk
+        }
+    }
+
+    /// The rpm-md repositories the composes built from `local-repos:` scripts.
+    private func localRPMRepositories() throws -> [String] {
+        let parent = stateDirectory + "/cache/local-repos"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        return names.sorted().map { parent + "/" + $0 }
+            .filter { FileManager.default.fileExists(atPath: $0 + "/repodata/repomd.xml") }
+    }
+
+    /// The image under test, with `kernelArguments` added when there are any (built once).
+    public func imagePath(kernelArguments: [String]) throws -> String {
+        guard !kernelArguments.isEmpty else { return image.path }
+        return try lock.withLock {
+            if let path = imageVariants[kernelArguments] { return path }
+            let path = try image.build(kernelArguments: kernelArguments, stateDirectory: stateDirectory)
+            imageVariants[kernelArguments] = path
+            return path
+        }
+    }
+
+    /// The kola tests of this run, for the disk that carries them into the guests.
+    func setExternalTests(_ tests: [ExternalTest]) {
+        lock.withLock { externalTests = tests }
+    }
+
+    /// The disk carrying this run's kola tests, written on first use.
+    func externalTestDisk() throws -> String {
+        try lock.withLock {
+            if let externalDisk { return externalDisk }
+            let path = scratch.path + "/kola-tests.img"
+            try ExternalTestRunner.writeDisk(for: externalTests, to: path)
+            externalDisk = path
+            return path
+        }
+    }
+
+    /// Removes what the run made for itself (update disks).
+    public func finish() {
+        scratch.remove()
+    }
+
+    /// How to boot `image` with `memoryMiB`, on this run's libvirt.
+    func spawnOptions(image: String, memoryMiB: Int) -> SpawnOptions {
+        var options = SpawnOptions(image: image, stateDirectory: stateDirectory)
+        options.connectURI = connectURI
+        options.memoryMiB = memoryMiB
+        return options
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Yams
+
+/// A scenario: a host-side sequence of steps (compose, boot, run and check in the guest,
+/// deliver updates, reboot, cut the power) read from `scenarios/NAME.yaml`.
+public struct Scenario: Sendable {
+    /// The file's base name: `upgrade-rollback`.
+    public var name: String
+    public var file: String
+    public var description: String
+    public var tags: [String]
+    /// The guest's memory, MiB.
+    public var memoryMiB: Int
+    public var steps: [ScenarioStep]
+}
+
+/// One step of a scenario. In YAML a step is a one-key mapping (`- run: treectl status`) or,
+/// for steps that take nothing, the bare keyword (`- reboot`).
+public indirect enum ScenarioStep: Sendable {
+    /// Boots the image under test on a fresh overlay (stopping the machine already running).
+    case boot
+    /// Runs a shell command in the guest; it must exit with `status`, and its stdout must
+    /// contain every string of `expect` and none of `expectNot`.
+    case run(command: String, status: Int32, expect: [String], expectNot: [String], timeout: TimeInterval)
+    /// Starts a shell command in the guest without waiting (for `cut-power`).
+    case start(command: String)
+    /// Reboots the guest and waits for it; the console and the failed units are checked.
+    case reboot
+    /// Composes `scenarios/treefiles/NAME.yaml` (once per run) as the compose NAME.
+    case compose(name: String)
+    /// Writes an update disk with compose NAME's commit (or the image's, for `image`) on the
+    /// ref the image follows, plus the packages of the local repositories; plugs it into the
+    /// guest and mounts it at `/run/harness/updates`.
+    case deliver(name: String)
+    /// The booted deployment's base commit must be the commit of one of these composes
+    /// (`image` is the image's own).
+    case booted(oneOf: [String])
+    /// Cuts the power at a random moment while the command started last runs (within the
+    /// time that command took when it last ran to the end with `run`).
+    case cutPower
+    /// Restores the power and waits for the guest (console checked).
+    case powerOn
+    /// The steps `count` times.
+    case repeated(count: Int, steps: [ScenarioStep])
+
+    /// The step in words, as the transcript and the report show it.
+    public var title: String {
+        switch self {
+        case .boot: "boot"
+        case .run(let command, _, _, _, _): "run: " + command.split(separator: "\n").joined(separator: "; ")
+        case .start(let command): "start: " + command
+        case .reboot: "reboot"
+        case .compose(let name): "compose " + name
+        case .deliver(let name): "deliver " + name
+        case .booted(let names): "booted: " + names.joined(separator: " or ")
+        case .cutPower: "cut the power"
+        case .powerOn: "power on"
+        case .repeated(let count, _): "repeat \(count) times"
+        }
+    }
+}
+
+/// A scenario file that cannot be used, naming the file and the key at fault.
+public struct ScenarioError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Scenario {
+    /// The guest memory when a scenario does not say.
+    public static let defaultMemoryMiB = 1536
+
+    /// Reads `path`.
+    public static func load(_ path: String) throws -> Scenario {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ScenarioError("\(path): cannot read: \(error.localizedDescription)")
+        }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ScenarioError("\(path): not YAML: \(error)")
+        }
+        guard let mapping = node?.mapping else { throw ScenarioError("\(path): expected a mapping with 'description' and 'steps'") }
+        let reader = StepReader(file: path)
+        let known: Set = ["description", "tags", "memory", "steps"]
+        for key in mapping.keys.compactMap(\.string) where !known.contains(key) {
+            throw ScenarioError("\(path): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard let description = mapping["description"]?.string else { throw ScenarioError("\(path): 'description' is missing") }
+        guard let steps = mapping["steps"] else { throw ScenarioError("\(path): 'steps' is missing") }
+        var memory = defaultMemoryMiB
+        if let value = mapping["memory"] {
+            guard let megabytes = value.int, megabytes >= 256 else { throw ScenarioError("\(path): 'memory' must be MiB, at least 256") }
+            memory = megabytes
+        }
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return Scenario(name: name, file: path, description: description,
+                        tags: try reader.strings(mapping["tags"], key: "tags"), memoryMiB: memory,
+                        steps: try reader.steps(steps, at: "steps"))
+    }
+}
+
+/// Turns the YAML of `steps:` into steps, with errors that name the file and the step.
+private struct StepReader {
+    let file: String
+
+    func fail(_ location: String, _ message: String) -> ScenarioError {
+        ScenarioError("\(file): \(location): \(message)")
+    }
+
+    func steps(_ node: Node, at location: String) throws -> [ScenarioStep] {
+        guard let sequence = node.sequence, !sequence.isEmpty else { throw fail(location, "expected a list of steps") }
+        return try sequence.enumerated().map { index, item in try step(item, at: "\(location)[\(index)]") }
+    }
+
+    func step(_ node: Node, at location: String) throws -> ScenarioStep {
+        if let keyword = node.string {
+            switch keyword {
+            case "boot": return .boot
+            case "reboot": return .reboot
+            case "cut-power": return .cutPower
+            case "power-on": return .powerOn
+            default: throw fail(location, "unknown step '\(keyword)'")
+            }
+        }
+        guard let mapping = node.mapping, let kind = mapping.keys.first?.string, let value = mapping[kind] else {
+            throw fail(location, "a step is a keyword or a mapping such as 'run: COMMAND'")
+        }
+        let options = Set(mapping.keys.compactMap(\.string)).subtracting([kind])
+        let allowed: Set<String> = switch kind {
+        case "run": ["expect", "expect-not", "status", "timeout"]
+        case "repeat": ["steps"]
+        default: []
+        }
+        if let extra = options.subtracting(allowed).sorted().first {
+            throw fail(location, "'\(extra)' does not go with '\(kind)'")
+        }
+        switch kind {
+        case "run":
+            let command = try string(value, at: location + ".run")
+            var status: Int32 = 0
+            if let node = mapping["status"] {
+                guard let value = node.int else { throw fail(location + ".status", "expected an exit status") }
+                status = Int32(value)
+            }
+            var timeout: TimeInterval = 600
+            if let node = mapping["timeout"] {
+                guard let seconds = node.int, seconds > 0 else { throw fail(location + ".timeout", "expected seconds") }
+                timeout = TimeInterval(seconds)
+            }
+            return .run(command: command, status: status, expect: try strings(mapping["expect"], key: location + ".expect"),
+                        expectNot: try strings(mapping["expect-not"], key: location + ".expect-not"), timeout: timeout)
+        case "start": return .start(command: try string(value, at: location + ".start"))
+        case "compose": return .compose(name: try string(value, at: location + ".compose"))
+        case "deliver": return .deliver(name: try string(value, at: location + ".deliver"))
+        case "booted":
+            let names = try strings(value, key: location + ".booted")
+            guard !names.isEmpty else { throw fail(location + ".booted", "name at least one compose, or image") }
+            return .booted(oneOf: names)
+        case "repeat":
+            guard let count = value.int, count > 0 else { throw fail(location + ".repeat", "expected a count") }
+            guard let body = mapping["steps"] else { throw fail(location, "'repeat' needs 'steps'") }
+            return .repeated(count: count, steps: try steps(body, at: location + ".steps"))
+        case "boot", "reboot", "cut-power", "power-on":
+            throw fail(location, "'\(kind)' takes nothing: write '- \(kind)'")
+        default:
+            throw fail(location, "unknown step '\(kind)'")
+        }
+    }
+
+    func string(_ node: Node, at location: String) throws -> String {
+        guard let text = node.string, !text.isEmpty else { throw fail(location, "expected a string") }
+        return text
+    }
+
+    /// A string or a list of strings; nothing is an empty list.
+    func strings(_ node: Node?, key: String) throws -> [String] {
+        guard let node else { return [] }
+        if let text = node.string { return [text] }
+        guard let sequence = node.sequence else { throw fail(key, "expected a string or a list of strings") }
+        return try sequence.map { item in
+            guard let text = item.string else { throw fail(key, "expected a string or a list of strings") }
+            return text
+        }
+    }
+}

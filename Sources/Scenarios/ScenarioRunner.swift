@@ -1,0 +1,121 @@
+import Foundation
+import ImageBuild
+import Machine
+import ToolSupport
+
+/// Carries out a scenario's steps on a guest session.
+final class ScenarioRunner {
+    let scenario: Scenario
+    let session: GuestSession
+    private var environment: RunEnvironment { session.environment }
+    /// The command `start` left running in the guest, its pid, and when it started.
+    private var started: (command: String, pid: Int, at: Date)?
+    /// How long each command took the last time a `run` step ran it to the end.
+    private var durations: [String: TimeInterval] = [:]
+
+    init(scenario: Scenario, session: GuestSession) {
+        self.scenario = scenario
+        self.session = session
+    }
+
+    func run() throws {
+        try run(scenario.steps, label: "")
+    }
+
+    private func run(_ steps: [ScenarioStep], label: String) throws {
+        for step in steps {
+            if case .repeated(let count, let body) = step {
+                for iteration in 1...count {
+                    try run(body, label: label + "[\(iteration)/\(count)] ")
+                }
+                continue
+            }
+            Console.progress(label + step.title)
+            try session.log.step(label + step.title) { try perform(step) }
+        }
+    }
+
+    private func perform(_ step: ScenarioStep) throws {
+        switch step {
+        case .boot:
+            try session.boot()
+        case .reboot:
+            try session.reboot()
+        case .run(let command, let status, let expect, let expectNot, let timeout):
+            let begin = Date()
+            let result = try session.run(command, timeout: timeout)
+            durations[command] = Date().timeIntervalSince(begin)
+            try check(result, of: command, status: status, expect: expect, expectNot: expectNot)
+        case .start(let command):
+            let pid = try session.running().agent.start(command)
+            started = (command, pid, Date())
+            session.log.note("started '\(command)' as pid \(pid)")
+        case .compose(let name):
+            let commit = try environment.commit(ofCompose: name)
+            session.log.note("compose \(name): \(commit)")
+        case .deliver(let name):
+            let disk = try environment.updateDisk(for: name)
+            try session.mount(disk: disk, label: UpdateDisk.label, at: "/run/harness/updates")
+        case .booted(let names):
+            try checkBooted(oneOf: names)
+        case .cutPower:
+            try cutPowerWhileStartedCommandRuns()
+        case .powerOn:
+            try session.powerOn()
+        case .repeated:
+            preconditionFailure("repeat is unrolled by run(_:label:)")
+        }
+    }
+
+    private func check(_ result: GuestCommandResult, of command: String, status: Int32, expect: [String], expectNot: [String]) throws {
+        let shown = command.split(separator: "\n").joined(separator: "; ")
+        guard result.exitCode == status else {
+            throw ScenarioError("'\(shown)' exited with \(result.exitCode), expected \(status): "
+                                + GuestSession.tail(result.stderr + result.stdout))
+        }
+        if let missing = expect.first(where: { !result.stdout.contains($0) }) {
+            throw ScenarioError("the output of '\(shown)' lacks '\(missing)': " + GuestSession.tail(result.stdout))
+        }
+        if let present = expectNot.first(where: { result.stdout.contains($0) }) {
+            throw ScenarioError("the output of '\(shown)' has '\(present)', which it must not: " + GuestSession.tail(result.stdout))
+        }
+    }
+
+    /// The booted deployment's base commit (`treectl status --json`) must be one of the
+    /// composes named.
+    private func checkBooted(oneOf names: [String]) throws {
+        let commits = try names.map { try environment.commit(ofCompose: $0) }
+        let json = try session.check("treectl status --json")
+        guard let status = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let deployments = status["deployments"] as? [[String: Any]],
+              let booted = deployments.first(where: { $0["booted"] as? Bool == true }),
+              let base = booted["base-checksum"] as? String ?? booted["checksum"] as? String else {
+            throw ScenarioError("treectl status --json names no booted deployment")
+        }
+        guard let index = commits.firstIndex(of: base) else {
+            let expected = zip(names, commits).map { "\($0) (\($1.prefix(12)))" }.joined(separator: " or ")
+            throw ScenarioError("booted into \(base.prefix(12)), expected \(expected)")
+        }
+        session.log.note("booted into \(names[index]) (\(base))")
+    }
+
+    /// Cuts the power at a random moment within the time the started command took when it
+    /// last ran to the end (60 s if it never did), or right after it ends, if sooner.
+    private func cutPowerWhileStartedCommandRuns() throws {
+        guard let started else { throw ScenarioError("'cut-power' needs a command left running by a 'start' step") }
+        let bound = durations[started.command] ?? 60
+        let delay = Double.random(in: 0...bound)
+        session.log.note(String(format: "cutting the power %.1f s into '%@' (which took %.1f s to the end)", delay, started.command, bound))
+        let agent = try session.running().agent
+        while Date().timeIntervalSince(started.at) < delay {
+            if let result = try? agent.status(of: started.pid) {
+                session.log.command(started.command, result: result)
+                session.log.note(String(format: "it ended after %.1f s, before the cut", Date().timeIntervalSince(started.at)))
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try session.cutPower()
+        self.started = nil
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A test `harness run` can run: a scenario, or an in-guest test in kola's external form.
+public enum TestEntry: Sendable {
+    case scenario(Scenario)
+    case external(ExternalTest)
+
+    public var name: String {
+        switch self {
+        case .scenario(let scenario): scenario.name
+        case .external(let test): test.name
+        }
+    }
+
+    /// `scenario` or `external`, as the reports say.
+    public var kind: String {
+        switch self {
+        case .scenario: "scenario"
+        case .external: "external"
+        }
+    }
+
+    public var tags: [String] {
+        switch self {
+        case .scenario(let scenario): scenario.tags
+        case .external(let test): test.metadata.tags
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .scenario(let scenario): scenario.description
+        case .external(let test): test.metadata.description ?? ""
+        }
+    }
+
+    /// The guest memory it needs, MiB.
+    public var memoryMiB: Int {
+        switch self {
+        case .scenario(let scenario): scenario.memoryMiB
+        case .external(let test): max(test.metadata.minMemoryMiB ?? 0, Scenario.defaultMemoryMiB)
+        }
+    }
+
+    /// Whether it needs a machine of its own (every scenario; kola tests unless they say
+    /// `exclusive: false`, or need kernel arguments or disks of their own).
+    public var exclusive: Bool {
+        switch self {
+        case .scenario: true
+        case .external(let test):
+            test.metadata.exclusive || test.metadata.appendKernelArgs != nil || !test.metadata.additionalDisks.isEmpty
+        }
+    }
+}
+
+/// Every test of a checkout (`scenarios/*.yaml` and the kola-style tests of `kola-like/`),
+/// or the external tests of `-E` directories; and the selection `harness run` makes of them.
+public struct TestCatalog: Sendable {
+    public var entries: [TestEntry]
+
+    /// The checkout's tests, or, when `externalDirectories` is not empty, only the tests
+    /// found in those (as `kola run -E`).
+    public static func load(project: ProjectLayout, externalDirectories: [String] = []) throws -> TestCatalog {
+        if !externalDirectories.isEmpty {
+            let tests = try externalDirectories.flatMap { try ExternalTestDiscovery.discover(in: $0) }
+            return TestCatalog(entries: tests.map(TestEntry.external))
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: project.scenariosDirectory)
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+        let scenarios = try files.map { try Scenario.load(project.scenariosDirectory + "/" + $0) }
+        let kolaLike = try ExternalTestDiscovery.discover(in: project.kolaLikeDirectory, projectName: "harness")
+        return TestCatalog(entries: scenarios.map(TestEntry.scenario) + kolaLike.map(TestEntry.external))
+    }
+
+    /// The tests matching any of `patterns` (globs on the name; every test when there are
+    /// none) and carrying one of `tags` (when any are given). A pattern that matches no test
+    /// is an error: a typo must not pass as a green run.
+    public func select(patterns: [String], tags: [String]) throws -> [TestEntry] {
+        for pattern in patterns where !entries.contains(where: { TestNamePattern.matches(pattern, $0.name) }) {
+            throw ScenarioError("no test matches '\(pattern)' (harness list names them)")
+        }
+        return entries.filter { entry in
+            (patterns.isEmpty || patterns.contains { TestNamePattern.matches($0, entry.name) })
+                && (tags.isEmpty || !Set(tags).isDisjoint(with: entry.tags))
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Scenarios
+
+/// `harness list`: the tests `harness run` knows.
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the scenarios and kola-style tests that harness run can run.")
+
+    @Option(name: .customShort("E"), help: "List the kola external tests of this directory instead; repeatable.")
+    var externalDirectories: [String] = []
+
+    @Option(help: "The harness checkout with scenarios/ (default: found from the current directory).")
+    var project: String?
+
+    @Flag(help: "Print JSON on stdout.")
+    var json = false
+
+    func run() throws {
+        let catalog = try TestCatalog.load(project: try projectLayout(project), externalDirectories: externalDirectories.map(absolute))
+        if json {
+            let entries: [[String: Any]] = catalog.entries.map { entry in
+                ["name": entry.name, "kind": entry.kind, "tags": entry.tags, "description": entry.description,
+                 "exclusive": entry.exclusive, "memory": entry.memoryMiB]
+            }
+            let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        let width = catalog.entries.map(\.name.count).max() ?? 0
+        for entry in catalog.entries {
+            let tags = entry.tags.isEmpty ? "" : " [" + entry.tags.joined(separator: ", ") + "]"
+            let summary = entry.description.split(separator: "\n").first.map(String.init) ?? ""
+            print(entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + summary + tags)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Scenarios
+import ToolSupport
+
+/// `harness run`: scenarios and kola-style tests on booted images, with reports.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run scenarios and kola-style tests on the default image (or --treefile's), booted under QEMU.",
+        discussion: """
+            Tests are named by glob (harness list shows them); with none, all run. The image is \
+            composed and built on first use and cached by commit. Each test leaves console.txt, \
+            journal.txt and transcript.txt in OUTPUT/NAME; the run leaves junit.xml, results.tap, \
+            report.html and results.json in OUTPUT. Exit status 1 when any test failed. Ctrl-C \
+            stops every machine and removes the run's scratch files.
+            """)
+
+    @OptionGroup var state: StateOptions
+
+    @Argument(help: "Test names or globs (upgrade-rollback, 'ext.harness.*').")
+    var patterns: [String] = []
+
+    @Option(help: "Machines to run at once (never more than the host's memory holds).")
+    var parallel = 1
+
+    @Option(help: "Where the reports and artifacts go (default: harness-output/run-DATE).")
+    var output: String?
+
+    @Option(help: "Run a failed test again up to N times; passing on a rerun marks it flaky.")
+    var rerunFailed = 0
+
+    @Option(help: "Only tests with this tag; repeatable.")
+    var tag: [String] = []
+
+    @Option(help: "A kola denylist (YAML: pattern, tracker, snooze) of tests to skip.")
+    var denylist: String?
+
+    @Flag(help: "Keep a failed test's disk (OUTPUT/NAME/disk.qcow2) to boot with harness spawn.")
+    var keepFailed = false
+
+    @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
+    var connect: String?
+
+    @Option(name: .customShort("E"), help: "Run the kola external tests of this directory (DIR/tests/kola or DIR); repeatable.")
+    var externalDirectories: [String] = []
+
+    @Option(help: "The treefile of the image under test (default: images/debian-bookworm/treefile.yaml).")
+    var treefile: String?
+
+    @Option(help: "The harness checkout with scenarios/ (default: found from the current directory).")
+    var project: String?
+
+    @Flag(help: "Print the results as JSON on stdout.")
+    var json = false
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
+        guard rerunFailed >= 0 else { throw ValidationError("--rerun-failed must not be negative") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let layout = try projectLayout(project)
+        let catalog = try TestCatalog.load(project: layout, externalDirectories: externalDirectories.map(absolute))
+        let selection = try catalog.select(patterns: patterns, tags: tag)
+        guard !selection.isEmpty else { throw ValidationError("no test has the tags \(tag.joined(separator: ", "))") }
+        var options = RunOptions()
+        options.parallel = parallel
+        options.rerunFailed = rerunFailed
+        options.denylist = try denylist.map { try Denylist.load(absolute($0)) }
+        let outputDirectory = try makeOutputDirectory()
+        Console.progress("Running \(selection.count) test(s): \(selection.map(\.name).joined(separator: ", "))")
+        Console.progress("Output: \(outputDirectory)")
+
+        let image = try TestImage.prepare(treefile: absolute(treefile ?? layout.defaultTreefile), stateDirectory: state.path)
+        let environment = try RunEnvironment(project: layout, stateDirectory: state.path, image: image,
+                                             outputDirectory: outputDirectory, connectURI: connect, keepFailed: keepFailed)
+        defer { environment.finish() }
+        let results = TestScheduler(environment: environment, options: options).run(selection)
+        let run = RunResult(startedAt: started, duration: Date().timeIntervalSince(started), image: image.path,
+                            commit: image.commit, parallel: parallel, tests: results)
+        try RunReports.write(run, to: outputDirectory)
+        report(run, outputDirectory: outputDirectory)
+        if json { try printJSON(run) }
+        if !run.failed.isEmpty { throw ExitCode.failure }
+    }
+
+    /// OUTPUT, or `harness-output/run-DATE` with `harness-output/latest` pointing to it.
+    private func makeOutputDirectory() throws -> String {
+        if let output {
+            let path = absolute(output)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            return path
+        }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let parent = absolute("harness-output")
+        let name = "run-" + formatter.string(from: Date())
+        try FileManager.default.createDirectory(atPath: parent + "/" + name, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: parent + "/latest")
+        try? FileManager.default.createSymbolicLink(atPath: parent + "/latest", withDestinationPath: name)
+        return parent + "/" + name
+    }
+
+    /// The summary on stderr: each failure with its console evidence, then the totals.
+    private func report(_ run: RunResult, outputDirectory: String) {
+        for result in run.failed {
+            Console.error("\(result.name) failed: \(result.failure ?? "")")
+            if let excerpt = result.consoleExcerpt {
+                Console.progress("Console of \(result.name) at the failure:\n" + excerpt.split(separator: "\n").map { "  | " + $0 }.joined(separator: "\n"))
+            }
+            Console.progress("Artifacts: \(outputDirectory)/\(result.artifactsDirectory)")
+        }
+        let count = { (status: TestResult.Status) in run.tests.filter { $0.status == status }.count }
+        let flaky = run.tests.filter(\.flaky).count
+        Console.progress(String(format: "%d passed%@, %d failed, %d skipped in %.0f s; report: %@/report.html",
+                                count(.passed), flaky > 0 ? " (\(flaky) flaky)" : "", count(.failed), count(.skipped),
+                                run.duration, outputDirectory))
+    }
+
+    private func printJSON(_ run: RunResult) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        print(String(decoding: try encoder.encode(run), as: UTF8.self))
+    }
+}
+
+/// The checkout holding scenarios/: `explicit`, or found from the current directory or the
+/// harness executable.
+func projectLayout(_ explicit: String?) throws -> ProjectLayout {
+    if let explicit { return ProjectLayout(root: absolute(explicit)) }
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+    return try ProjectLayout.find(from: [FileManager.default.currentDirectoryPath, executable])
+}

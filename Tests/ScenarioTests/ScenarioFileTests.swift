@@ -1,0 +1,128 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import Scenarios
+
+/// Scenario files: what the shipped ones say, and how a broken one is refused.
+@Suite struct ScenarioFileTests {
+    private func load(_ yaml: String) throws -> Scenario {
+        let fixture = try KolaFixtureDirectory()
+        let path = try fixture.write("broken.yaml", yaml)
+        return try Scenario.load(path)
+    }
+
+    private func loadError(_ yaml: String) -> String {
+        do {
+            _ = try load(yaml)
+            return "loaded"
+        } catch {
+            return String(describing: error)
+        }
+    }
+
+    @Test func everyShippedScenarioLoads() throws {
+        let layout = ProjectLayout(root: TestPaths.packageRoot)
+        let catalog = try TestCatalog.load(project: layout)
+        let scenarios = catalog.entries.compactMap { if case .scenario(let scenario) = $0 { scenario } else { nil } }
+        #expect(scenarios.map(\.name) == ["kargs", "layering", "override-replace", "power-cut", "upgrade-rollback"])
+        for scenario in scenarios {
+            guard case .boot = scenario.steps.first(where: { if case .compose = $0 { false } else { true } }) else {
+                Issue.record("\(scenario.name): the first step after composes must boot")
+                continue
+            }
+        }
+        // Every compose a scenario names exists.
+        for scenario in scenarios {
+            for case .compose(let name) in scenario.steps {
+                #expect(FileManager.default.fileExists(atPath: layout.scenarioTreefilesDirectory + "/\(name).yaml"), "\(scenario.name): \(name)")
+            }
+        }
+    }
+
+    @Test func stepsAndTheirOptionsAreRead() throws {
+        let scenario = try load("""
+            description: a test
+            tags: [one, two]
+            memory: 2048
+            steps:
+              - boot
+              - run: echo hi
+                expect: hi
+                expect-not: [bye, ciao]
+                status: 0
+                timeout: 30
+              - deliver: next
+              - booted: [image, next]
+              - repeat: 2
+                steps:
+                  - start: treectl upgrade
+                  - cut-power
+                  - power-on
+            """)
+        #expect(scenario.tags == ["one", "two"])
+        #expect(scenario.memoryMiB == 2048)
+        #expect(scenario.steps.map(\.title) == ["boot", "run: echo hi", "deliver next", "booted: image or next", "repeat 2 times"])
+        guard case .run(_, let status, let expect, let expectNot, let timeout) = scenario.steps[1] else {
+            Issue.record("step 2 is not run")
+            return
+        }
+        #expect(status == 0 && expect == ["hi"] && expectNot == ["bye", "ciao"] && timeout == 30)
+        guard case .repeated(2, let body) = scenario.steps[4] else {
+            Issue.record("step 5 is not repeat")
+            return
+        }
+        #expect(body.map(\.title) == ["start: treectl upgrade", "cut the power", "power on"])
+    }
+
+    @Test func errorsNameTheFileAndTheStep() {
+        let unknownStep = loadError("description: x\nsteps:\n  - boot\n  - reboto\n")
+        #expect(unknownStep.contains("broken.yaml: steps[1]: unknown step 'reboto'"), "\(unknownStep)")
+        let wrongOption = loadError("description: x\nsteps:\n  - deliver: next\n    expect: y\n")
+        #expect(wrongOption.contains("steps[0]: 'expect' does not go with 'deliver'"), "\(wrongOption)")
+        let unknownKey = loadError("description: x\nstep: []\n")
+        #expect(unknownKey.contains("broken.yaml: unknown key 'step'"), "\(unknownKey)")
+        let noSteps = loadError("description: x\n")
+        #expect(noSteps.contains("'steps' is missing"), "\(noSteps)")
+        let badRepeat = loadError("description: x\nsteps:\n  - repeat: 0\n    steps: [boot]\n")
+        #expect(badRepeat.contains("steps[0].repeat: expected a count"), "\(badRepeat)")
+        let badArgument = loadError("description: x\nsteps:\n  - reboot: now\n")
+        #expect(badArgument.contains("'reboot' takes nothing"), "\(badArgument)")
+    }
+
+    @Test func selectionByGlobAndTag() throws {
+        let catalog = try TestCatalog.load(project: ProjectLayout(root: TestPaths.packageRoot))
+        #expect(try catalog.select(patterns: ["upgrade-*"], tags: []).map(\.name) == ["upgrade-rollback"])
+        #expect(try catalog.select(patterns: [], tags: ["override"]).map(\.name) == ["override-replace"])
+        let basics = try catalog.select(patterns: ["ext.harness.*"], tags: ["basic"]).map(\.name)
+        #expect(basics.contains("ext.harness.mounts") && !basics.contains("ext.harness.reboot"))
+        #expect(throws: ScenarioError.self) { try catalog.select(patterns: ["upgrade-rolback"], tags: []) }
+    }
+
+    @Test func kolaTestsShareAMachineOnlyWhenTheyMay() throws {
+        let catalog = try TestCatalog.load(project: ProjectLayout(root: TestPaths.packageRoot))
+        let exclusive = Dictionary(uniqueKeysWithValues: catalog.entries.map { ($0.name, $0.exclusive) })
+        #expect(exclusive["ext.harness.mounts"] == false)
+        #expect(exclusive["ext.harness.reboot"] == true, "a test that reboots needs its own machine")
+        #expect(exclusive["upgrade-rollback"] == true)
+    }
+}
+
+@Suite struct MemoryBudgetTests {
+    @Test func aReservationWaitsForMemoryToBeReleased() throws {
+        let budget = MemoryBudget(totalMiB: 3000)
+        try budget.reserve(2000)
+        let second = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? budget.reserve(2000)
+            second.signal()
+        }
+        #expect(second.wait(timeout: .now() + 0.3) == .timedOut, "2000 + 2000 MiB do not fit in 3000")
+        budget.release(2000)
+        #expect(second.wait(timeout: .now() + 5) == .success, "released memory lets the waiting machine start")
+    }
+
+    @Test func aMachineBiggerThanTheHostFailsAtOnce() {
+        let budget = MemoryBudget(totalMiB: 1000)
+        #expect(throws: ScenarioError.self) { try budget.reserve(1001) }
+    }
+}
