@@ -19,8 +19,6 @@ binary=$(swift build --package-path "$package_root" --scratch-path "$package_roo
 
 version=$(git -C "$package_root" describe --always --dirty 2>/dev/null | tr -c 'A-Za-z0-9.\n' '.' || echo 0)
 
-# Older builds of treectl stay out of the repository: only the current one is offered.
-find "$output" -name 'treectl-*.rpm' ! -name "treectl-0.1-1.git${version}.*" -delete
 echo "== rpmbuild" >&2
 # shellcheck source=../rpm-repository.sh
 source "$here/../rpm-repository.sh"
