@@ -12,6 +12,8 @@ final class ScenarioRunner {
     private var started: (command: String, pid: Int, at: Date)?
     /// How long each command took the last time a `run` step ran it to the end.
     private var durations: [String: TimeInterval] = [:]
+    /// The iteration of the innermost `repeat` running now, and its count.
+    private var iteration: (index: Int, count: Int)?
 
     init(scenario: Scenario, session: GuestSession) {
         self.scenario = scenario
@@ -25,8 +27,11 @@ final class ScenarioRunner {
     private func run(_ steps: [ScenarioStep], label: String) throws {
         for step in steps {
             if case .repeated(let count, let body) = step {
-                for iteration in 1...count {
-                    try run(body, label: label + "[\(iteration)/\(count)] ")
+                let outer = iteration
+                defer { iteration = outer }
+                for index in 1...count {
+                    iteration = (index, count)
+                    try run(body, label: label + "[\(index)/\(count)] ")
                 }
                 continue
             }
@@ -99,13 +104,21 @@ final class ScenarioRunner {
         session.log.note("booted into \(names[index]) (\(base))")
     }
 
-    /// Cuts the power at a random moment within the time the started command took when it
-    /// last ran to the end (60 s if it never did), or right after it ends, if sooner.
+    /// Cuts the power at a random moment of the started command: within the time it took when
+    /// it last ran to the end (60 s if it never did), plus a tenth, so that some cuts fall
+    /// after it finished. Inside `repeat`, iteration i of n cuts within the i-th of n equal
+    /// slices of that window, so the trials cover the start, the middle and the end (where
+    /// the deployment is written and the boot entries are swapped). If the command ends
+    /// before the moment, the power is cut right then.
     private func cutPowerWhileStartedCommandRuns() throws {
         guard let started else { throw ScenarioError("'cut-power' needs a command left running by a 'start' step") }
-        let bound = durations[started.command] ?? 60
-        let delay = Double.random(in: 0...bound)
-        session.log.note(String(format: "cutting the power %.1f s into '%@' (which took %.1f s to the end)", delay, started.command, bound))
+        let measured = durations[started.command] ?? 60
+        let window = measured * 1.1
+        let (index, count) = iteration ?? (1, 1)
+        let slice = window / Double(count)
+        let delay = Double.random(in: slice * Double(index - 1)...slice * Double(index))
+        session.log.note(String(format: "cutting the power %.1f s into '%@' (%.1f s to the end when it last ran; this cut's slice %.1f-%.1f s)",
+                                delay, started.command, measured, slice * Double(index - 1), slice * Double(index)))
         let agent = try session.running().agent
         while Date().timeIntervalSince(started.at) < delay {
             if let result = try? agent.status(of: started.pid) {

@@ -58,7 +58,11 @@ struct TestExecution {
         var logs: [TestLog] = []
         for test in tests {
             let testStart = Date()
-            guard let log = try? TestLog(name: test.name, directory: environment.outputDirectory + "/" + test.name) else { continue }
+            let log: TestLog
+            do { log = try TestLog(name: test.name, directory: environment.outputDirectory + "/" + test.name) } catch {
+                results.append(result(test.name, "external", startedAt: testStart, log: nil, failure: error, excerpt: nil))
+                continue
+            }
             logs.append(log)
             var failure = bootFailure
             if failure == nil {
