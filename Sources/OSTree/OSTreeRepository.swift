@@ -186,10 +186,19 @@ public final class OSTreeRepository {
         try pull(url: remote, options: options, describing: "pulling \(request.ref) from remote '\(remote)'")
     }
 
-    /// `ostree_repo_pull_with_options` from a remote name or a URL.
+    /// `ostree_repo_pull_with_options` from a remote name or a URL, iterating a main context
+    /// of its own. Without one, libostree iterates GLib's global default context, which
+    /// libvirt's event loop (harness run's machines) iterates too from its own thread: the
+    /// two steal each other's events and the pull waits forever.
     private func pull(url remoteOrURL: String, options: [String: MetadataValue], describing operation: String) throws {
         let variant = g_variant_ref_sink(MetadataValue.makeDictionary(options))
         defer { g_variant_unref(variant) }
+        let context = g_main_context_new()
+        g_main_context_push_thread_default(context)
+        defer {
+            g_main_context_pop_thread_default(context)
+            g_main_context_unref(context)
+        }
         try gcall(operation) { ostree_repo_pull_with_options(handle, remoteOrURL, variant, nil, nil, $0) }
     }
 
