@@ -7,7 +7,7 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the scenarios and kola-style tests that harness run can run.")
 
-    @Option(name: .customShort("E"), help: "List the kola external tests of this directory instead; repeatable.")
+    @Option(name: .customShort("E"), help: ArgumentHelp("List the kola external tests of this directory instead; repeatable.", valueName: "dir"))
     var externalDirectories: [String] = []
 
     @Option(help: "The harness checkout with scenarios/ (default: found from the current directory).")

@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
     var connect: String?
 
-    @Option(name: .customShort("E"), help: "Run the kola external tests of this directory (DIR/tests/kola or DIR); repeatable.")
+    @Option(name: .customShort("E"), help: ArgumentHelp("Run the kola external tests of this directory (DIR/tests/kola or DIR); repeatable.", valueName: "dir"))
     var externalDirectories: [String] = []
 
     @Option(help: "The treefile of the image under test (default: images/debian-bookworm/treefile.yaml).")
