@@ -159,9 +159,8 @@ public final class Machine: @unchecked Sendable {
         try waitForNewBoot(since: before)
     }
 
-    /// Waits until the guest is back with a boot id other than `previous` (after a reboot the
-    /// guest started itself, say).
-    public func waitForNewBoot(since previous: String) throws {
+    /// Waits until the guest is back with a boot id other than `previous`.
+    private func waitForNewBoot(since previous: String) throws {
         let start = Date()
         while Date().timeIntervalSince(start) < options.bootTimeout {
             Thread.sleep(forTimeInterval: 2)

@@ -22,23 +22,24 @@ public final class TestScheduler: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [Job] = []
     private var results: [String: TestResult] = [:]
+    private var entriesByName: [String: TestEntry] = [:]
 
     /// One machine's worth of work.
     private enum Job {
-        case single(TestEntry, attempt: Int)
+        case single(TestEntry)
         /// kola tests with `exclusive: false`, sharing one machine.
         case shared([ExternalTest], attempt: Int)
 
         var memoryMiB: Int {
             switch self {
-            case .single(let entry, _): entry.memoryMiB
+            case .single(let entry): entry.memoryMiB
             case .shared(let tests, _): tests.map { TestEntry.external($0).memoryMiB }.max() ?? Scenario.defaultMemoryMiB
             }
         }
 
         var title: String {
             switch self {
-            case .single(let entry, _): entry.name
+            case .single(let entry): entry.name
             case .shared(let tests, _): "\(tests.count) kola tests sharing a machine"
             }
         }
@@ -60,7 +61,7 @@ public final class TestScheduler: @unchecked Sendable {
             } else if case .external(let test) = entry, !entry.exclusive {
                 shared.append(test)
             } else {
-                pending.append(.single(entry, attempt: 1))
+                pending.append(.single(entry))
             }
             if let warning = options.denylist?.warning(for: entry.name) { Console.warning("\(entry.name): \(warning)") }
         }
@@ -102,7 +103,7 @@ public final class TestScheduler: @unchecked Sendable {
     private func execute(_ job: Job) -> [TestResult] {
         let execution = TestExecution(environment: environment)
         switch job {
-        case .single(let entry, _): return [execution.run(entry)]
+        case .single(let entry): return [execution.run(entry)]
         case .shared(let tests, let attempt): return execution.runShared(tests, group: "shared-machine-\(attempt)")
         }
     }
@@ -123,7 +124,7 @@ public final class TestScheduler: @unchecked Sendable {
                 Console.progress("RERUN \(result.name) (attempt \(attempt + 1))")
                 switch entriesByName[result.name] {
                 case .external(let test) where !TestEntry.external(test).exclusive: rerunShared.append(test)
-                case let entry?: pending.append(.single(entry, attempt: attempt + 1))
+                case let entry?: pending.append(.single(entry))
                 case nil: break
                 }
             }
@@ -131,11 +132,9 @@ public final class TestScheduler: @unchecked Sendable {
         }
     }
 
-    private var entriesByName: [String: TestEntry] = [:]
-
     private func fail(_ job: Job, _ error: any Error) -> [TestResult] {
         let names: [(String, String)] = switch job {
-        case .single(let entry, _): [(entry.name, entry.kind)]
+        case .single(let entry): [(entry.name, entry.kind)]
         case .shared(let tests, _): tests.map { ($0.name, "external") }
         }
         return names.map { TestResult(name: $0.0, kind: $0.1, status: .failed, startedAt: Date(), duration: 0,

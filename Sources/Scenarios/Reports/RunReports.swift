@@ -2,8 +2,6 @@ import Foundation
 
 /// The files a run leaves in its output directory beside each test's artifacts.
 public enum RunReports {
-    public static let files = ["results.json", "junit.xml", "results.tap", "report.html"]
-
     /// Writes `results.json`, `junit.xml`, `results.tap` and `report.html` into `directory`.
     public static func write(_ run: RunResult, to directory: String) throws {
         let encoder = JSONEncoder()
