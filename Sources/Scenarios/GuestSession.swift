@@ -44,9 +44,7 @@ final class GuestSession {
             keepConsole()
             throw error
         }
-        bootCount += 1
-        try checkSystem()
-        try afterBoot?(self)
+        try cameUp()
     }
 
     /// Reboots and checks the guest came back clean.
@@ -54,9 +52,7 @@ final class GuestSession {
         let machine = try running()
         collectJournal()
         try log.boot(.reboot) { try machine.reboot() }
-        bootCount += 1
-        try checkSystem()
-        try afterBoot?(self)
+        try cameUp()
     }
 
     /// Runs `command` in the guest, into the transcript.
@@ -84,9 +80,7 @@ final class GuestSession {
     func powerOn() throws {
         let machine = try running()
         try log.boot(.powerOn) { try machine.powerOn() }
-        bootCount += 1
-        try checkSystem()
-        try afterBoot?(self)
+        try cameUp()
     }
 
     /// A blank qcow2 disk of `bytes`, attached writable at every boot from now on.
@@ -115,6 +109,14 @@ final class GuestSession {
             for i in $(seq 60); do blkid -L \(label) >/dev/null && break; udevadm settle; sleep 0.5; done
             mkdir -p \(mountPoint) && (mountpoint -q \(mountPoint) || mount -o ro,noload LABEL=\(label) \(mountPoint))
             """)
+    }
+
+    /// After every boot, reboot and power-on: the boot is counted and checked, then
+    /// `afterBoot` runs.
+    private func cameUp() throws {
+        bootCount += 1
+        try checkSystem()
+        try afterBoot?(self)
     }
 
     /// After each boot: the boot must finish (`systemctl is-system-running --wait`; under
@@ -177,6 +179,6 @@ final class GuestSession {
 
     /// The last lines of a command's output, for a one-line error.
     static func tail(_ text: String) -> String {
-        text.split(separator: "\n").suffix(5).joined(separator: " | ")
+        text.lastLinesOnOneLine(5)
     }
 }

@@ -10,8 +10,14 @@ public struct ProgramResult: Sendable {
     /// The last lines the program printed (stderr, then stdout), joined on one line, for an
     /// error message.
     public func outputTail(lines: Int = 3, includingStdout: Bool = true) -> String {
-        let text = stderr + (includingStdout ? stdout : "")
-        return text.split(whereSeparator: \.isNewline).suffix(lines).joined(separator: " | ")
+        (stderr + (includingStdout ? stdout : "")).lastLinesOnOneLine(lines)
+    }
+}
+
+extension String {
+    /// The last `count` lines, joined with ` | `: a command's output inside a one-line error.
+    public func lastLinesOnOneLine(_ count: Int) -> String {
+        split(whereSeparator: \.isNewline).suffix(count).joined(separator: " | ")
     }
 }
 
