@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Layer 1: C shims, nothing but module maps and static inline wrappers.
@@ -28,6 +30,8 @@ let package = Package(
         shim("CLibArchive", pkgConfig: "libarchive", apt: "libarchive-dev"),
         shim("CLibGuestfs", pkgConfig: "libguestfs", apt: "libguestfs-dev"),
         shim("CLibvirt", pkgConfig: "libvirt-qemu", apt: "libvirt-dev"),
+        // Linux system calls glibc does not wrap (openat2).
+        .systemLibrary(name: "CLinux"),
 
         // Layer 2: one Swift wrapper per C library.
         .target(name: "OSTree", dependencies: ["CLibOSTree", "ToolSupport"]),
@@ -38,9 +42,13 @@ let package = Package(
         .target(name: "Guestfs", dependencies: ["CLibGuestfs"]),
         .target(name: "Libvirt", dependencies: ["CLibvirt", "ToolSupport"]),
 
-        // Shared plumbing: progress on stderr, running programs, scratch directories, digests.
+        // Shared plumbing: progress on stderr, running programs, scratch directories, digests,
+        // system-call errors, trees whose paths resolve inside them.
         .target(name: "ToolSupport", dependencies: [
+            "CLinux",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
         ]),
 
         // Layer 3: the core.
@@ -75,7 +83,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .target(name: "TestSupport", dependencies: ["ToolSupport"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: [
+            "ToolSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ], path: "Tests/TestSupport"),
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),

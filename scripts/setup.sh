@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
     # C libraries harness links (each wrapped by one Swift module).
     libostree-dev libdnf-dev librpm-dev libsolv-dev libsolvext-dev librepo-dev libarchive-dev pkg-config
-    # Programs harness runs: scriptlets in bubblewrap, rpm's elfdeps for base descriptions.
-    ostree rpm bubblewrap
+    # Programs harness runs: scriptlets in bubblewrap over ostree's rofiles-fuse (unmounted
+    # with fuse3's fusermount), rpm's elfdeps for base descriptions, GnuPG for repo_gpgcheck.
+    ostree rpm bubblewrap fuse3 gnupg
     # Test fixtures: RPMs built by rpmbuild, served by createrepo_c, a busybox base root.
     createrepo-c busybox-static cpio
     # Images and boots: the Debian base recipe, disks, the libguestfs appliance, extlinux,

@@ -11,48 +11,54 @@ struct ComposePostprocess {
     let root: String
 
     func apply() throws {
-        try addFiles()
-        try enableUnits()
+        let tree = try RootedTree(root)
+        try addFiles(tree)
+        try enableUnits(tree)
         try runScripts()
-        try removeFiles()
-        try buildInitramfs()
+        try removeFiles(tree)
+        try buildInitramfs(tree)
     }
 
-    private func addFiles() throws {
+    /// Copies each `add-files` source (a regular file, checked when the treefile was loaded)
+    /// to its destination inside the tree, replacing what is there.
+    private func addFiles(_ tree: RootedTree) throws {
         for file in treefile.addFiles {
             let destination = file.destination.hasPrefix("/") ? file.destination : "/" + file.destination
             guard destination.hasPrefix("/usr/") || destination.hasPrefix("/etc/"),
                   !destination.split(separator: "/").contains("..") else {
                 throw ComposeError("\(treefile.path): add-files: destination '\(file.destination)' must be under /usr or /etc")
             }
-            let target = root + destination
-            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try? FileManager.default.removeItem(atPath: target)
-            try Program.check(["cp", "--preserve=mode", "--", file.source, target])
+            do {
+                try tree.copyFile(fromHost: file.source, to: destination)
+            } catch let error as SystemCallError {
+                throw ComposeError("\(treefile.path): add-files: cannot copy \(file.source) to \(destination): \(error)")
+            }
         }
     }
 
     /// Enables each unit as `systemctl enable` would: a link in the `.wants` directory of
-    /// every target named by its `WantedBy=`.
-    private func enableUnits() throws {
+    /// every target named by its `WantedBy=`. Both are unit names, never paths.
+    private func enableUnits(_ tree: RootedTree) throws {
         for unit in treefile.units {
+            guard UnitName.isValid(unit) else {
+                throw ComposeError("\(treefile.path): units: '\(unit)' is not a unit name")
+            }
             let directories = ["/usr/lib/systemd/system", "/lib/systemd/system", "/etc/systemd/system"]
-            guard let directory = directories.first(where: { FileManager.default.fileExists(atPath: root + $0 + "/" + unit) }),
-                  let text = try? String(contentsOfFile: root + directory + "/" + unit, encoding: .utf8) else {
+            guard let directory = try directories.first(where: { try tree.resolvedStatus($0 + "/" + unit) != nil }),
+                  let bytes = try tree.readFile(directory + "/" + unit, limit: 1 << 20) else {
                 throw ComposeError("\(treefile.path): units: '\(unit)' is not installed in the tree")
             }
-            let wantedBy = text.split(whereSeparator: \.isNewline)
+            let wantedBy = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline)
                 .filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("WantedBy=") }
                 .flatMap { $0.split(separator: "=", maxSplits: 1).last!.split(separator: " ").map(String.init) }
             guard !wantedBy.isEmpty else {
                 throw ComposeError("\(treefile.path): units: '\(unit)' has no WantedBy= in its [Install] section")
             }
             for target in wantedBy {
-                let wants = root + "/etc/systemd/system/\(target).wants"
-                try FileManager.default.createDirectory(atPath: wants, withIntermediateDirectories: true)
-                try? FileManager.default.removeItem(atPath: wants + "/" + unit)
-                try FileManager.default.createSymbolicLink(atPath: wants + "/" + unit, withDestinationPath: directory + "/" + unit)
+                guard UnitName.isValid(target) else {
+                    throw ComposeError("\(treefile.path): units: '\(unit)' has WantedBy=\(target), which is not a unit name")
+                }
+                try tree.createSymlink("/etc/systemd/system/\(target).wants/\(unit)", target: directory + "/" + unit)
             }
         }
     }
@@ -87,29 +93,28 @@ struct ComposePostprocess {
         }
     }
 
-    private func removeFiles() throws {
+    private func removeFiles(_ tree: RootedTree) throws {
         for entry in treefile.removeFiles {
             let relative = entry.hasPrefix("/") ? String(entry.dropFirst()) : entry
             guard !relative.isEmpty, !relative.split(separator: "/").contains("..") else {
                 throw ComposeError("\(treefile.path): remove-files: invalid path '\(entry)'")
             }
-            FileTree.removeRecursively(root + "/" + relative)
+            try tree.remove("/" + relative)
         }
     }
 
     /// A tree with a kernel but no initramfs gets one from its own dracut, with the ostree
     /// module and the treefile's `initramfs-args`.
-    private func buildInitramfs() throws {
-        let fm = FileManager.default
-        let modules = root + "/usr/lib/modules"
+    private func buildInitramfs(_ tree: RootedTree) throws {
+        let modules = "/usr/lib/modules"
         var kernels: [(String, String)] = []   // (version, initramfs path inside the tree)
-        for kver in (try? fm.contentsOfDirectory(atPath: modules)) ?? []
-        where fm.fileExists(atPath: "\(modules)/\(kver)/vmlinuz") && !fm.fileExists(atPath: "\(modules)/\(kver)/initramfs.img") {
-            kernels.append((kver, "/usr/lib/modules/\(kver)/initramfs.img"))
+        for kver in try tree.contentsOfDirectory(modules) ?? []
+        where try tree.status("\(modules)/\(kver)/vmlinuz") != nil && tree.status("\(modules)/\(kver)/initramfs.img") == nil {
+            kernels.append((kver, "\(modules)/\(kver)/initramfs.img"))
         }
-        for entry in (try? fm.contentsOfDirectory(atPath: root + "/boot")) ?? [] where entry.hasPrefix("vmlinuz-") {
+        for entry in try tree.contentsOfDirectory("/boot") ?? [] where entry.hasPrefix("vmlinuz-") {
             let kver = String(entry.dropFirst("vmlinuz-".count))
-            if !fm.fileExists(atPath: root + "/boot/initrd.img-\(kver)") && !fm.fileExists(atPath: "\(modules)/\(kver)/initramfs.img") {
+            if try tree.status("/boot/initrd.img-\(kver)") == nil && tree.status("\(modules)/\(kver)/initramfs.img") == nil {
                 kernels.append((kver, "/boot/initrd.img-\(kver)"))
             }
         }
@@ -133,6 +138,21 @@ struct ComposePostprocess {
                 let tail = result.outputTail(includingStdout: false)
                 throw ComposeError("dracut failed for kernel \(kver) with exit status \(result.status): \(tail)")
             }
+        }
+    }
+}
+
+/// systemd unit names (`foo.service`, `getty@tty1.service`, `multi-user.target`): what
+/// `units:` and `WantedBy=` may hold, so that neither can become a path.
+enum UnitName {
+    static let suffixes: Set<String> = ["service", "socket", "device", "mount", "automount", "swap", "target",
+                                        "path", "timer", "slice", "scope"]
+
+    static func isValid(_ name: String) -> Bool {
+        guard name.utf8.count <= 255, let dot = name.lastIndex(of: "."), dot != name.startIndex,
+              suffixes.contains(String(name[name.index(after: dot)...])) else { return false }
+        return name[..<dot].unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ":-_.\\@".unicodeScalars.contains(scalar))
         }
     }
 }

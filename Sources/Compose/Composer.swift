@@ -43,6 +43,7 @@ public struct Composer {
         guard let ref = treefile.ref, !ref.isEmpty else {
             throw ComposeError("\(treefilePath): key 'ref' is required")
         }
+        try Self.checkCommitMetadataSize(treefile)
         if !treefile.unimplementedKeys.isEmpty {
             Console.warning("\(treefilePath): keys not implemented yet, ignored: \(treefile.unimplementedKeys.joined(separator: ", "))")
         }
@@ -91,7 +92,8 @@ public struct Composer {
         let solver = try PackageSolver(arch: options.basearch, cacheDirectory: options.cacheDirectory + "/solv",
                                        installRoot: root)
         if databaseExists { try solver.loadInstalled() }
-        let repositories = try loadRepositories(treefile, into: solver)
+        let keys = RepositoryKeys()
+        let repositories = try loadRepositories(treefile, into: solver, keys: keys)
         let resolved: [ResolvedPackage]
         do {
             resolved = try solver.resolve(install: treefile.packages, exclude: treefile.excludePackages,
@@ -103,8 +105,12 @@ public struct Composer {
 
         var externalFiles: [String: String] = [:]
         for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
+        let policies = try repositories.values.filter { $0.gpgCheck || $0.repoGPGCheck }.map { repository in
+            "\(repository.id) gpgcheck=\(repository.gpgCheck) repo_gpgcheck=\(repository.repoGPGCheck) keys="
+                + Digest.sha256(try keys.armoredKeys(of: repository).map(\.text).joined(separator: "\n"))
+        }
         let inputHash = InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
-                                  base: baseIdentity, packages: resolved).value
+                                  base: baseIdentity, packages: resolved, signaturePolicies: policies).value
         let nevras = resolved.map(\.nevra).sorted()
 
         if options.dryRun {
@@ -122,7 +128,8 @@ public struct Composer {
         }
 
         // Packages: from the cache where the same file was imported before, else fetched.
-        let (packages, imported) = try PackageFetcher(cache: cache, cacheDirectory: options.cacheDirectory, repositories: repositories)
+        let (packages, imported) = try PackageFetcher(cache: cache, cacheDirectory: options.cacheDirectory,
+                                                      repositories: repositories, keys: keys)
             .cachedPackages(for: resolved)
 
         try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
@@ -159,8 +166,22 @@ public struct Composer {
                              packages: nevras, changed: true, imported: imported)
     }
 
+    /// Refuses `add-commit-metadata` that would not fit in a commit libostree can load, before
+    /// any work: clients would fail to pull it.
+    static func checkCommitMetadataSize(_ treefile: Treefile) throws {
+        let metadata = treefile.addCommitMetadata.mapValues(\.metadataValue)
+        // Room for harness's own keys (the package list) and the rest of the commit object.
+        let limit = MetadataValue.maximumCommitSize - (1 << 20)
+        guard MetadataValue.serializedSize(metadata) > limit else { return }
+        let largest = metadata.max { MetadataValue.serializedSize([$0.key: $0.value]) < MetadataValue.serializedSize([$1.key: $1.value]) }!
+        let size = MetadataValue.serializedSize([largest.key: largest.value])
+        throw ComposeError("\(treefile.path): add-commit-metadata: '\(largest.key)' alone takes \(ByteCount.format(UInt64(size))); "
+                           + "a commit's metadata must stay under libostree's limit of 10 MiB")
+    }
+
     /// Fetches the metadata of the treefile's repositories and adds them to the solver.
-    private func loadRepositories(_ treefile: Treefile, into solver: PackageSolver) throws -> [String: RepoDefinition] {
+    private func loadRepositories(_ treefile: Treefile, into solver: PackageSolver,
+                                  keys: RepositoryKeys) throws -> [String: RepoDefinition] {
         var variables = ["basearch": options.basearch, "arch": options.basearch]
         if let releasever = treefile.releasever { variables["releasever"] = releasever }
         var definitions = try RepoFile.definitions(in: treefile.directory, variables: variables)
@@ -177,7 +198,8 @@ public struct Composer {
             }
             used[id] = definition
         }
-        try RepositoryLoader.load(treefile.repos.compactMap { used[$0] }, into: solver, cacheDirectory: options.cacheDirectory)
+        try RepositoryLoader.load(treefile.repos.compactMap { used[$0] }, into: solver, cacheDirectory: options.cacheDirectory,
+                                  keys: keys)
         return used
     }
 }

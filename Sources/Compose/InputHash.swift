@@ -14,6 +14,9 @@ public struct InputHash {
     public var base: String?
     /// The resolved package set.
     public var packages: [ResolvedPackage]
+    /// The signature checks of each repository that has any (`gpgcheck`, `repo_gpgcheck`, the
+    /// keys): turning them on must compose again, so that what was never checked is checked.
+    public var signaturePolicies: [String] = []
 
     /// Bumped whenever the way harness builds a tree changes what a commit holds.
     static let formatVersion = "harness-compose-3"
@@ -25,6 +28,7 @@ public struct InputHash {
         for package in packages.sorted(by: { $0.nevra < $1.nevra }) {
             text += "package \(package.nevra) \(package.checksumType):\(package.checksum)\n"
         }
+        for policy in signaturePolicies.sorted() { text += "signatures \(policy)\n" }
         return Digest.sha256(text)
     }
 }

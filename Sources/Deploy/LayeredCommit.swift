@@ -57,10 +57,12 @@ struct LayeredCommit {
             try RPMDatabase.erase(names: taken.map(\.name), root: databaseRoot)
         }
 
-        let resolved = try resolve(origin, locals: locals, root: databaseRoot, scratch: scratch.path)
+        let keys = RepositoryKeys()
+        let resolved = try resolve(origin, locals: locals, root: databaseRoot, scratch: scratch.path, keys: keys)
         let localByNevra = Dictionary(locals.map { ($0.header.nevra, $0) }, uniquingKeysWith: { a, _ in a })
         let fromRepositories = resolved.packages.filter { localByNevra[$0.nevra] == nil }
-        let fetched = try PackageFetcher(cache: cache, cacheDirectory: cacheDirectory, repositories: resolved.repositories)
+        let fetched = try PackageFetcher(cache: cache, cacheDirectory: cacheDirectory, repositories: resolved.repositories,
+                                         keys: keys)
             .cachedPackages(for: fromRepositories).packages
         let change = Change(taken: taken, kept: baseHeaders.filter { !takenNames.contains($0.name) },
                             added: resolved.packages.compactMap { localByNevra[$0.nevra] } + fetched)
@@ -114,20 +116,23 @@ struct LayeredCommit {
         var repositories: [String: RepoDefinition]
     }
 
-    private func resolve(_ origin: Origin, locals: [CachedPackage], root: String, scratch: String) throws -> Resolution {
+    private func resolve(_ origin: Origin, locals: [CachedPackage], root: String, scratch: String,
+                         keys: RepositoryKeys) throws -> Resolution {
         let solver = try PackageSolver(arch: arch, cacheDirectory: cacheDirectory + "/solv", installRoot: root)
         try solver.loadInstalled()
         var repositories: [String: RepoDefinition] = [:]
         if !origin.requestedPackages.isEmpty {
-            let repoDirectory = client.sysroot.directory(of: configuration) + "/etc/yum.repos.d"
-            let osRelease = OSRelease(root: client.sysroot.directory(of: configuration))
+            let deployment = client.sysroot.directory(of: configuration)
+            let repoDirectory = deployment + "/etc/yum.repos.d"
+            let osRelease = OSRelease(tree: try RootedTree(deployment))
             let variables = ["basearch": arch, "arch": arch, "releasever": osRelease.versionID]
-            let enabled = try RepoFile.definitions(in: repoDirectory, variables: variables).values
+            // Its file:// keys are the deployment's own, as dnf on the booted system reads them.
+            let enabled = try RepoFile.definitions(in: repoDirectory, variables: variables, keyRoot: deployment).values
                 .filter(\.enabled).sorted { $0.id < $1.id }
             guard !enabled.isEmpty else {
                 throw DeployError("install: no enabled rpm-md repository in \(repoDirectory) to find \(origin.requestedPackages.joined(separator: ", ")) in")
             }
-            try RepositoryLoader.load(enabled, into: solver, cacheDirectory: cacheDirectory)
+            try RepositoryLoader.load(enabled, into: solver, cacheDirectory: cacheDirectory, keys: keys)
             repositories = Dictionary(uniqueKeysWithValues: enabled.map { ($0.id, $0) })
         }
         let headerDirectory = scratch + "/local-headers"

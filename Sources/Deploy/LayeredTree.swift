@@ -70,13 +70,12 @@ enum LayeredTree {
         let root = scratch + "/root"
         Console.progress("Checking out base \(base)")
         try assembler.checkoutBase(base, into: root)
+        let tree = try RootedTree(root)
         // Packages install into /etc; the base keeps it as /usr/etc until the layout is redone.
-        if FileManager.default.fileExists(atPath: root + "/usr/etc") {
-            try FileManager.default.moveItem(atPath: root + "/usr/etc", toPath: root + "/etc")
-        }
-        for path in change.removablePaths { try removeIfUnused(root + path) }
-        FileTree.removeRecursively(root + RPMDatabase.pathInTree)
-        try FileManager.default.moveItem(atPath: database + RPMDatabase.pathInTree, toPath: root + RPMDatabase.pathInTree)
+        if try tree.status("/usr/etc") != nil { try tree.move("/usr/etc", to: "/etc") }
+        for path in change.removablePaths { try tree.removeIfUnused(path) }
+        try tree.remove(RPMDatabase.pathInTree)
+        try tree.moveIn(fromHost: database + RPMDatabase.pathInTree, to: RPMDatabase.pathInTree)
         try assembler.checkoutPackages(change.added, into: root, options: AssemblyOptions())
         try assembler.runScriptlets(change.added, in: root)
         try assembler.writeDatabase(change.added.map(\.header), root: root, append: true)
@@ -113,17 +112,6 @@ enum LayeredTree {
             if try directory.files().isEmpty && directory.subdirectoryNames().isEmpty { try parent.remove(name) }
         case nil:
             break
-        }
-    }
-
-    /// Removes a file, or a directory that has nothing left in it, from a checked-out tree.
-    private static func removeIfUnused(_ path: String) throws {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return }
-        if FileMode.type(st.st_mode) == FileMode.directory {
-            rmdir(path)
-        } else if unlink(path) != 0 {
-            throw DeployError("\(path): cannot remove: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -62,6 +62,17 @@ public enum MetadataValue: Sendable, Equatable {
         }
     }
 
+    /// libostree refuses to load a commit (or any metadata object) larger than this
+    /// (`OSTREE_MAX_METADATA_SIZE`): a commit written past it could never be pulled.
+    public static let maximumCommitSize = 10 << 20
+
+    /// The size of `metadata` in a commit object, in bytes.
+    public static func serializedSize(_ metadata: [String: MetadataValue]) -> Int {
+        let dictionary = g_variant_ref_sink(makeDictionary(metadata))
+        defer { g_variant_unref(dictionary) }
+        return Int(g_variant_get_size(dictionary))
+    }
+
     /// Builds an `a{sv}` dictionary (floating) from metadata, keys in sorted order.
     static func makeDictionary(_ metadata: [String: MetadataValue]) -> OpaquePointer {
         let builder = g_variant_builder_new(harness_variant_type("a{sv}"))

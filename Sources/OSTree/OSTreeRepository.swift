@@ -217,6 +217,13 @@ public final class OSTreeRepository {
 
     /// Checks a commit out into `destination` (which must not exist yet, unless overwriting).
     public func checkout(_ commit: String, to destination: String, options: CheckoutOptions = CheckoutOptions()) throws {
+        try checkout(commit, directory: AT_FDCWD, path: destination, options: options)
+    }
+
+    /// Checks a commit out as `path` relative to the open directory `directory` (`.` for the
+    /// directory itself).
+    public func checkout(_ commit: String, directory: Int32, path: String = ".",
+                         options: CheckoutOptions = CheckoutOptions()) throws {
         var opts = OstreeRepoCheckoutAtOptions()
         opts.mode = options.userMode ? OSTREE_REPO_CHECKOUT_MODE_USER : OSTREE_REPO_CHECKOUT_MODE_NONE
         switch options.overwrite {
@@ -230,10 +237,20 @@ public final class OSTreeRepository {
         opts.force_copy = options.copy ? 1 : 0
         opts.process_whiteouts = 0
         if let cache = options.devinoCache { ostree_repo_checkout_at_options_set_devino(&opts, cache.handle) }
+        let filter = options.filter.map { Unmanaged.passRetained(CheckoutFilterBox($0)) }
+        defer { filter?.release() }
+        if let filter {
+            opts.filter = { _, path, status, context in
+                let box = Unmanaged<CheckoutFilterBox>.fromOpaque(context!).takeUnretainedValue()
+                return box.filter(String(cString: path!), status!.pointee.st_mode)
+                    ? OSTREE_REPO_CHECKOUT_FILTER_ALLOW : OSTREE_REPO_CHECKOUT_FILTER_SKIP
+            }
+            opts.filter_user_data = filter.toOpaque()
+        }
         try withOptionalCString(options.subpath) { subpath in
             opts.subpath = subpath
-            try gcall("checking out \(commit) into \(destination)") {
-                ostree_repo_checkout_at(handle, &opts, AT_FDCWD, destination, commit, nil, $0)
+            try gcall("checking out \(commit) into \(path)") {
+                ostree_repo_checkout_at(handle, &opts, directory, path, commit, nil, $0)
             }
         }
     }
@@ -262,6 +279,10 @@ public struct CheckoutOptions {
     /// Records (device, inode) → checksum of hard-linked files, so committing the result
     /// again needs no re-hashing.
     public var devinoCache: DevInoCache? = nil
+    /// Asked for each entry before it is written, with its path relative to the top of the
+    /// checkout (`/`, `/usr`, `/usr/bin/sh`) and its mode; false skips it and, for a directory,
+    /// everything below it.
+    public var filter: ((String, UInt32) -> Bool)? = nil
 
     public init(overwrite: Overwrite = .none, copy: Bool = false, userMode: Bool = false,
                 subpath: String? = nil, devinoCache: DevInoCache? = nil) {
@@ -271,6 +292,12 @@ public struct CheckoutOptions {
         self.subpath = subpath
         self.devinoCache = devinoCache
     }
+}
+
+/// A checkout filter, handed to libostree's C callback as its context.
+private final class CheckoutFilterBox {
+    let filter: (String, UInt32) -> Bool
+    init(_ filter: @escaping (String, UInt32) -> Bool) { self.filter = filter }
 }
 
 /// What a commit object carries besides its tree.

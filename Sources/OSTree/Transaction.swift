@@ -49,6 +49,12 @@ public struct Transaction: @unchecked Sendable {
         defer { g_object_unref(UnsafeMutableRawPointer(root)) }
         let metadataVariant = g_variant_ref_sink(MetadataValue.makeDictionary(metadata))
         defer { g_variant_unref(metadataVariant) }
+        // The rest of a commit object (subject, parent, tree checksums) is a few hundred bytes.
+        let size = Int(g_variant_get_size(metadataVariant))
+        guard size + 64 * 1024 <= MetadataValue.maximumCommitSize else {
+            throw OSTreeError("writing a commit into \(repository.path)",
+                              message: "its metadata of \(size) bytes is over libostree's limit of 10 MiB for a commit")
+        }
         var checksum: UnsafeMutablePointer<CChar>? = nil
         if let timestamp {
             try gcall("writing a commit into \(repository.path)") {

@@ -1,4 +1,5 @@
 import Foundation
+import RPM
 import RepoFetch
 import Solver
 import ToolSupport
@@ -6,17 +7,23 @@ import TreeAssembly
 
 /// Brings resolved packages into the package cache: a package whose exact file (by checksum)
 /// was imported before is reused; the others are downloaded with librepo and imported.
+///
+/// Packages of a repository with `gpgcheck=1` must carry a valid signature by one of its
+/// keys, checked by librpm before import, and again for a cached package (from the headers
+/// kept with it), which may have come from a repository that checked nothing.
 public struct PackageFetcher {
     public let cache: PackageCache
     /// Downloads land in `packages/` below it until imported.
     public let cacheDirectory: String
     /// The repositories the packages were resolved from, by id.
     public let repositories: [String: RepoDefinition]
+    public let keys: RepositoryKeys
 
-    public init(cache: PackageCache, cacheDirectory: String, repositories: [String: RepoDefinition]) {
+    public init(cache: PackageCache, cacheDirectory: String, repositories: [String: RepoDefinition], keys: RepositoryKeys) {
         self.cache = cache
         self.cacheDirectory = cacheDirectory
         self.repositories = repositories
+        self.keys = keys
     }
 
     /// The cached packages for `resolved`, in the same order, and the NEVRAs that had to be
@@ -27,7 +34,8 @@ public struct PackageFetcher {
         for package in resolved {
             let evr = (package.epoch > 0 ? "\(package.epoch):" : "") + "\(package.version)-\(package.release)"
             if package.checksumType == "sha256",
-               let cached = try cache.lookup(name: package.name, evr: evr, arch: package.arch, fileSHA256: package.checksum) {
+               let cached = try cache.lookup(name: package.name, evr: evr, arch: package.arch, fileSHA256: package.checksum),
+               try cachedSignatureHolds(cached, of: package) {
                 result[package.nevra] = cached
             } else {
                 missing.append(package)
@@ -54,6 +62,9 @@ public struct PackageFetcher {
         } catch let error as RepoFetchError {
             throw PackageSourceError("\(error)")
         }
+        for (download, package) in zip(downloads, missing) {
+            try checkSignature(download.destination, of: package)
+        }
         if !downloads.isEmpty {
             Console.progress("Importing \(downloads.count) packages into the package cache")
             let counter = ProgressCounter(total: downloads.count, label: "Imported")
@@ -71,5 +82,41 @@ public struct PackageFetcher {
             for download in downloads { try? FileManager.default.removeItem(atPath: download.destination) }
         }
         return (resolved.map { result[$0.nevra]! }, missing.map(\.nevra))
+    }
+
+    /// Whether a cached package may be used for `package`: always when its repository checks
+    /// no signatures; otherwise when the headers kept with it carry a valid signature (a
+    /// cache entry from before they were kept is fetched again instead). A bad one is an error.
+    private func cachedSignatureHolds(_ cached: CachedPackage, of package: ResolvedPackage) throws -> Bool {
+        guard repositories[package.repository]?.gpgCheck == true else { return true }
+        guard let headers = try cache.signedHeaders(commit: cached.commit) else { return false }
+        let scratch = try TemporaryDirectory(prefix: "harness-signature-")
+        defer { scratch.remove() }
+        let path = scratch.path + "/" + package.nevra + ".rpm"
+        try Data(headers).write(to: URL(fileURLWithPath: path))
+        try checkSignature(path, of: package)
+        return true
+    }
+
+    /// Refuses the package file at `path` unless its repository checks no signatures or it is
+    /// signed by one of the repository's keys.
+    private func checkSignature(_ path: String, of package: ResolvedPackage) throws {
+        guard let repository = repositories[package.repository], repository.gpgCheck else { return }
+        let keyring = try keys.keyring(of: repository)
+        let check: SignatureCheck
+        do {
+            check = try PackageSignature.check(path, keyring: keyring)
+        } catch {
+            throw PackageSourceError("\(package.nevra) from repository '\(repository.id)': \(error)", kind: .signature)
+        }
+        let known = "the keys of \(repository.gpgKeys.joined(separator: ", ")): \(keyring.keyIDs.joined(separator: ", "))"
+        let reason: String
+        switch check {
+        case .valid: return
+        case .unsigned: reason = "is not signed, and repository '\(repository.id)' requires signatures (gpgcheck=1)"
+        case .unknownKey(let id): reason = "is signed with key \(id), which is not among \(known)"
+        case .bad(let id): reason = "has a signature" + (id.map { " by key \($0)" } ?? "") + " that does not verify"
+        }
+        throw PackageSourceError("\(package.nevra) from \(repository.file): \(reason)", kind: .signature)
     }
 }

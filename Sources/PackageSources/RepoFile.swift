@@ -6,31 +6,46 @@ public struct RepoDefinition: Sendable, Equatable {
     public var name: String
     public var baseURLs: [String]
     public var enabled: Bool
+    /// Packages must be signed by one of `gpgKeys` (`gpgcheck=1`).
     public var gpgCheck: Bool
+    /// `repomd.xml` must be signed by one of `gpgKeys` (`repo_gpgcheck=1`).
+    public var repoGPGCheck: Bool
+    /// The `gpgkey=` URLs: `file://` or `http(s)://`.
+    public var gpgKeys: [String]
+    /// Where `file://` keys are read: nil for the host, or a tree whose paths they name (the
+    /// deployment whose `/etc/yum.repos.d` this came from).
+    public var keyRoot: String?
     /// The file it came from.
     public var file: String
 
-    public init(id: String, name: String, baseURLs: [String], enabled: Bool, gpgCheck: Bool, file: String) {
+    public init(id: String, name: String, baseURLs: [String], enabled: Bool, gpgCheck: Bool,
+                repoGPGCheck: Bool = false, gpgKeys: [String] = [], keyRoot: String? = nil, file: String) {
         self.id = id
         self.name = name
         self.baseURLs = baseURLs
         self.enabled = enabled
         self.gpgCheck = gpgCheck
+        self.repoGPGCheck = repoGPGCheck
+        self.gpgKeys = gpgKeys
+        self.keyRoot = keyRoot
         self.file = file
     }
 }
 
 /// Reads `.repo` files the way dnf does for the keys a compose needs (`baseurl`, `enabled`,
-/// `gpgcheck`, with `$basearch` and `$releasever` expanded).
+/// `gpgcheck`, `repo_gpgcheck`, `gpgkey`, with `$basearch` and `$releasever` expanded).
 public enum RepoFile {
-    /// Every repository defined by the `.repo` files in `directory`, by id.
-    public static func definitions(in directory: String, variables: [String: String]) throws -> [String: RepoDefinition] {
+    /// Every repository defined by the `.repo` files in `directory`, by id; `keyRoot` is where
+    /// their `file://` keys are read (nil: the host).
+    public static func definitions(in directory: String, variables: [String: String],
+                                   keyRoot: String? = nil) throws -> [String: RepoDefinition] {
         var result: [String: RepoDefinition] = [:]
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasSuffix(".repo") }.sorted()
         for file in files {
             let path = directory + "/" + file
-            for definition in try parse(path: path, variables: variables) {
+            for var definition in try parse(path: path, variables: variables) {
+                definition.keyRoot = keyRoot
                 if let earlier = result[definition.id] {
                     throw PackageSourceError("\(path): repository '\(definition.id)' is also defined in \(earlier.file)")
                 }
@@ -72,9 +87,17 @@ public enum RepoFile {
                 let other = keys["metalink"] != nil ? "metalink" : keys["mirrorlist"] != nil ? "mirrorlist" : nil
                 throw PackageSourceError("\(path): repository '\(id)' has no baseurl" + (other.map { " (\($0) is not supported)" } ?? ""))
             }
-            return RepoDefinition(id: id, name: keys["name"].map { expand($0, variables) } ?? id, baseURLs: urls,
-                                  enabled: isTrue(keys["enabled"] ?? "1"), gpgCheck: isTrue(keys["gpgcheck"] ?? "0"),
-                                  file: path)
+            let gpgKeys = (keys["gpgkey"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," })
+                .map { expand(String($0), variables) }
+            let definition = RepoDefinition(
+                id: id, name: keys["name"].map { expand($0, variables) } ?? id, baseURLs: urls,
+                enabled: isTrue(keys["enabled"] ?? "1"), gpgCheck: isTrue(keys["gpgcheck"] ?? "0"),
+                repoGPGCheck: isTrue(keys["repo_gpgcheck"] ?? "0"), gpgKeys: gpgKeys, file: path)
+            if (definition.gpgCheck || definition.repoGPGCheck) && gpgKeys.isEmpty {
+                throw PackageSourceError("\(path): repository '\(id)' requires signatures (gpgcheck or repo_gpgcheck) but names no gpgkey",
+                                         kind: .signature)
+            }
+            return definition
         }
     }
 

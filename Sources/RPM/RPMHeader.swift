@@ -21,6 +21,14 @@ public struct RPMFile: Sendable {
     public var symlinkTarget: String
     /// The inode number the packager's file had: files sharing one are hard links.
     public var inode: UInt32
+    /// The digest of a regular file's content, as the header records it; nil for other files.
+    public var digest: FileDigest?
+}
+
+/// A file digest from a header: rpm's algorithm number and the digest in hex.
+public struct FileDigest: Sendable, Equatable {
+    public var algorithm: Int32
+    public var hex: String
 }
 
 /// When a scriptlet runs, in rpm's terms.
@@ -119,8 +127,17 @@ public final class RPMHeader: @unchecked Sendable {
                 isGhost: flags & rpmfileAttrs(RPMFILE_GHOST.rawValue) != 0,
                 size: UInt64(rpmfilesFSize(fi, index)),
                 symlinkTarget: rpmfilesFLink(fi, index).map { String(cString: $0) } ?? "",
-                inode: UInt32(rpmfilesFInode(fi, index)))
+                inode: UInt32(rpmfilesFInode(fi, index)),
+                digest: Self.digest(fi, index))
         }
+    }
+
+    private static func digest(_ fi: rpmfiles, _ index: Int32) -> FileDigest? {
+        var algorithm: Int32 = 0
+        var length = 0
+        guard let bytes = rpmfilesFDigest(fi, index, &algorithm, &length), length > 0 else { return nil }
+        let hex = UnsafeBufferPointer(start: bytes, count: length).map { String(format: "%02x", $0) }.joined()
+        return FileDigest(algorithm: algorithm, hex: hex)
     }
 
     /// The scriptlets of the given kinds that the package has.

@@ -49,17 +49,13 @@ public struct RPMPackageFile {
         let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         defer { try? file.close() }
         try file.seek(toOffset: UInt64(payloadOffset))
-        guard let context = rpmDigestInit(algorithm, rpmDigestFlags(RPMDIGEST_NONE.rawValue)) else {
+        guard let digest = RPMDigest(algorithm: algorithm) else {
             throw RPMError(path, "unsupported payload digest algorithm \(algorithm)")
         }
         while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty {
-            _ = chunk.withUnsafeBytes { rpmDigestUpdate(context, $0.baseAddress, $0.count) }
+            chunk.withUnsafeBytes { digest.update($0) }
         }
-        var output: UnsafeMutableRawPointer? = nil
-        var length = 0
-        rpmDigestFinal(context, &output, &length, 1)
-        defer { free(output) }
-        let actual = output.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? ""
+        let actual = digest.finish()
         guard actual == expected else {
             throw RPMError(path, "damaged RPM package: payload digest \(actual) does not match \(expected) in its header")
         }

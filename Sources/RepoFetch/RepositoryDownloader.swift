@@ -38,7 +38,11 @@ public enum RepositoryDownloader {
     /// Fetches `repomd.xml`, primary and filelists of the repository at `baseURLs` (tried in
     /// order). Local `file://` repositories are read in place; remote ones are copied into
     /// `cacheDirectory`.
-    public static func fetchMetadata(id: String, baseURLs: [String], cacheDirectory: String) throws -> FetchedMetadata {
+    ///
+    /// With `signingKeys` (ASCII-armored OpenPGP keys), `repomd.xml` must carry a detached
+    /// signature (`repomd.xml.asc`) made by one of them, as dnf's `repo_gpgcheck=1` demands.
+    public static func fetchMetadata(id: String, baseURLs: [String], cacheDirectory: String,
+                                     signingKeys: [String]? = nil) throws -> FetchedMetadata {
         guard let first = baseURLs.first else { throw RepoFetchError(id, "no baseurl") }
         let local = first.hasPrefix("file://") || first.hasPrefix("/")
         let handle = lr_handle_init()!
@@ -46,6 +50,20 @@ public enum RepositoryDownloader {
         var error: UnsafeMutablePointer<GError>? = nil
         var destination: String? = nil
         var ok = harness_lr_set_long(handle, &error, LRO_REPOTYPE, Int(LR_YUMREPO.rawValue)) != 0
+        // librepo checks the signature with GnuPG: the keys go into a keyring of their own.
+        let gnupgHome = try signingKeys.map { _ in try TemporaryDirectory(prefix: "harness-gnupg-") }
+        defer { gnupgHome?.remove() }
+        if let signingKeys, let gnupgHome {
+            for (index, key) in signingKeys.enumerated() {
+                let keyFile = gnupgHome.path + "/key-\(index).asc"
+                try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
+                guard lr_gpg_import_key(keyFile, gnupgHome.path, &error) != 0 else {
+                    throw RepoFetchError(id, "cannot import its gpgkey: " + consume(&error))
+                }
+            }
+            ok = ok && harness_lr_set_long(handle, &error, LRO_GPGCHECK, 1) != 0
+            ok = ok && harness_lr_set_string(handle, &error, LRO_GNUPGHOMEDIR, gnupgHome.path) != 0
+        }
         if local {
             let path = first.hasPrefix("file://") ? String(first.dropFirst("file://".count)) : first
             ok = ok && harness_lr_set_strings(handle, &error, LRO_URLS, nil) != 0
@@ -89,6 +107,28 @@ public enum RepositoryDownloader {
         guard !fetched.primary.isEmpty else { throw RepoFetchError(id, "repository has no primary metadata") }
         fetched.revision = try Digest.sha256(file: fetched.repomd)
         return fetched
+    }
+
+    /// The content of one file at `url` (`http(s)://` or `file://`), at most `limit` bytes: a
+    /// repository's `gpgkey`.
+    public static func fetchFile(_ url: String, limit: Int) throws -> [UInt8] {
+        let scratch = try TemporaryDirectory(prefix: "harness-download-")
+        defer { scratch.remove() }
+        let path = scratch.path + "/file"
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemCallError("create", path: path) }
+        defer { close(fd) }
+        let handle = lr_handle_init()!
+        defer { lr_handle_free(handle) }
+        var error: UnsafeMutablePointer<GError>? = nil
+        guard lr_download_url(handle, url, fd, &error) != 0 else {
+            throw RepoFetchError(url, consume(&error))
+        }
+        guard let handleForReading = FileHandle(forReadingAtPath: path),
+              let data = try handleForReading.read(upToCount: limit + 1) else { return [] }
+        try? handleForReading.close()
+        guard data.count <= limit else { throw RepoFetchError(url, "larger than \(limit) bytes") }
+        return [UInt8](data)
     }
 
     /// Downloads packages into their destinations, verifying each against its checksum;

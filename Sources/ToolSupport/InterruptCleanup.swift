@@ -1,13 +1,15 @@
 import Foundation
 
 /// Scratch paths that must not outlive the process, removed on normal exit by their owners
-/// and on Ctrl-C or SIGTERM by the handler installed here.
+/// and on Ctrl-C or SIGTERM by the handler installed here; the handler also ends the programs
+/// still running.
 public final class InterruptCleanup: @unchecked Sendable {
     public static let shared = InterruptCleanup()
 
     private let lock = NSLock()
     private var paths: Set<String> = []
     private var actions: [String: @Sendable () -> Void] = [:]
+    private var children: Set<pid_t> = []
     private var sources: [DispatchSourceSignal] = []
 
     /// Removes `path` if the process is interrupted before `unregister`.
@@ -29,15 +31,35 @@ public final class InterruptCleanup: @unchecked Sendable {
         lock.withLock { _ = actions.removeValue(forKey: key) }
     }
 
-    /// On SIGINT or SIGTERM: run every registered action, remove every registered path, then
-    /// exit with 128 + signal.
+    /// Ends the process group `group`, a running child of `Program` in a group of its own, if
+    /// the process is interrupted before `unregisterChild`.
+    func registerChild(_ group: pid_t) {
+        lock.withLock { _ = children.insert(group) }
+    }
+
+    func unregisterChild(_ group: pid_t) {
+        lock.withLock { _ = children.remove(group) }
+    }
+
+    /// Ends the running children of `Program`, each with its process group: SIGTERM, up to
+    /// `Program.terminationGrace` for them to go, then SIGKILL. Returns the groups it ended.
+    @discardableResult
+    public func endChildren() -> Set<pid_t> {
+        let running = lock.withLock { children }
+        Program.end(processGroups: running)
+        return running
+    }
+
+    /// On SIGINT or SIGTERM: end the running children, run every registered action, remove every
+    /// registered path, then exit with 128 + signal.
     public func installSignalHandlers() {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
-                let (pending, pendingActions) = lock.withLock { (paths, actions) }
                 FileHandle.standardError.write(Data("interrupted: cleaning up\n".utf8))
+                endChildren()
+                let (pending, pendingActions) = lock.withLock { (paths, actions) }
                 for action in pendingActions.values { action() }
                 for path in pending { FileTree.removeRecursively(path) }
                 exit(128 + signalNumber)

@@ -41,7 +41,7 @@ public enum FileTree {
 
     /// Removes `name` (relative to the directory `parent`) and everything below it without
     /// following symlinks, as `rm -rf` does; false if anything stayed.
-    private static func removeTree(_ parent: Int32, _ name: String) -> Bool {
+    static func removeTree(_ parent: Int32, _ name: String) -> Bool {
         if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return true }
         guard errno == EISDIR || errno == EPERM else { return false }
         let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

@@ -15,20 +15,21 @@ public enum BaseDescription {
     /// version `12`), providing the sonames of its shared libraries in rpm's form (via rpm's
     /// own `elfdeps`) and the paths of its executables.
     public static func header(forTreeAt root: String, arch: String) throws -> RPMHeader {
-        let osRelease = OSRelease(root: root)
+        let tree = try RootedTree(root)
+        let osRelease = OSRelease(tree: tree)
         var provides = Set<String>()
         for directory in executableDirectories {
-            let resolved = resolveInTree(root: root, path: directory)
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root + resolved) else { continue }
-            for entry in entries { provides.insert(directory + "/" + entry) }
+            for entry in (try? tree.contentsOfDirectory(directory)).flatMap({ $0 }) ?? [] { provides.insert(directory + "/" + entry) }
         }
         var libraries = Set<String>()
         for directory in libraryDirectories {
-            let resolved = resolveInTree(root: root, path: directory)
-            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: root + resolved) else { continue }
+            // Resolved inside the tree (`/lib -> usr/lib`); elfdeps then reads real files only.
+            guard let resolved = try? tree.resolvedPath(directory), let entries = try? tree.contentsOfDirectory(resolved) else { continue }
             for entry in entries where entry.contains(".so") {
-                let path = root + resolved + "/" + entry
-                if !FileTree.isSymlink(path) { libraries.insert(path) }
+                let path = (resolved == "/" ? "" : resolved) + "/" + entry
+                if let st = try? tree.status(path), FileMode.type(st.st_mode) == FileMode.regular {
+                    libraries.insert(root + path)
+                }
                 if entry.hasPrefix("ld-linux") { provides.insert("rtld(GNU_HASH)") }
             }
         }
@@ -41,24 +42,6 @@ public enum BaseDescription {
             name: "\(osRelease.id)-base", version: osRelease.versionID, release: "0.harness", arch: arch,
             summary: "The \(osRelease.name) base tree", provides: provides.sorted())
     }
-
-    /// Follows a symlinked top-level directory (`/bin -> usr/bin`) inside the tree.
-    static func resolveInTree(root: String, path: String) -> String {
-        var components = path.split(separator: "/").map(String.init)
-        var resolved = ""
-        while !components.isEmpty {
-            let next = resolved + "/" + components.removeFirst()
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: root + next) {
-                resolved = target.hasPrefix("/") ? target
-                    : ((resolved.isEmpty ? "/" : resolved) as NSString).appendingPathComponent(target)
-                resolved = (resolved as NSString).standardizingPath
-                if resolved == "/" { resolved = "" }
-            } else {
-                resolved = next
-            }
-        }
-        return resolved.isEmpty ? "/" : resolved
-    }
 }
 
 /// The identity fields of a tree's os-release.
@@ -67,10 +50,11 @@ public struct OSRelease {
     public var versionID = "0"
     public var name = "Linux"
 
-    /// Reads `etc/os-release` or `usr/lib/os-release` (also under `usr/etc`) of the tree at `root`.
-    public init(root: String) {
+    /// Reads `etc/os-release` or `usr/lib/os-release` (also under `usr/etc`) of `tree`.
+    public init(tree: RootedTree) {
         for candidate in ["/etc/os-release", "/usr/etc/os-release", "/usr/lib/os-release"] {
-            guard let text = try? String(contentsOfFile: root + candidate, encoding: .utf8) else { continue }
+            guard let bytes = (try? tree.readFile(candidate, limit: 1 << 20)) ?? nil else { continue }
+            let text = String(decoding: bytes, as: UTF8.self)
             for line in text.split(whereSeparator: \.isNewline) {
                 let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { continue }

@@ -32,6 +32,9 @@ public final class PackageCache: @unchecked Sendable {
     /// Metadata keys of a package commit.
     enum Key {
         static let header = "harness.rpm.header"
+        /// The package file up to its payload (lead, signature header, header), byte for byte:
+        /// its signature can be checked again later, against another repository's keys.
+        static let signedHeaders = "harness.rpm.signed-headers"
         static let fileChecksum = "harness.rpm.file-sha256"
         static let foreignOwners = "harness.rpm.foreign-owners"
         static let baseArchive = "harness.base.archive-sha256"
@@ -54,6 +57,12 @@ public final class PackageCache: @unchecked Sendable {
         let info = try repository.commit(commit)
         guard info.metadata[Key.fileChecksum]?.stringValue == fileSHA256 else { return nil }
         return try cachedPackage(commit: commit, info: info)
+    }
+
+    /// The package file's lead and headers as imported (a package file without payload whose
+    /// signature librpm can check); nil for entries imported before they were kept.
+    public func signedHeaders(commit: String) throws -> [UInt8]? {
+        try repository.commit(commit).metadata[Key.signedHeaders]?.bytesValue
     }
 
     /// The cached package behind a commit of this cache.
@@ -126,15 +135,28 @@ public final class PackageCache: @unchecked Sendable {
                 } catch { capabilityErrors.append(error) }
             }
             let mode = FileMode.type(entry.mode) | (file.mode & FileMode.permissionMask)
-            return EntryMetadata(attributes: FileAttributes(mode: mode), xattrs: xattrs)
+            let expected = FileMode.type(file.mode) == FileMode.regular
+                ? ExpectedContent(size: file.size, digest: file.digest) : nil
+            return EntryMetadata(attributes: FileAttributes(mode: mode), xattrs: xattrs, expected: expected)
         }
         if header.files.contains(where: { !$0.isGhost }) {
+            let summary: PayloadImporter.Summary
             if try Self.hasStrippedPayload(path: path, offset: package.payloadOffset) {
                 let reader = try StrippedCpioReader(path: path, offset: package.payloadOffset, files: header.files)
-                _ = try importer.importEntries(from: reader, into: tree)
+                summary = try importer.importEntries(from: reader, into: tree)
             } else {
                 let reader = try ArchiveReader(path: path, offset: package.payloadOffset)
-                _ = try importer.importEntries(from: reader, into: tree)
+                summary = try importer.importEntries(from: reader, into: tree)
+            }
+            // Every regular file the header lists must have arrived, with the content it says.
+            for file in header.files where !file.isGhost && FileMode.type(file.mode) == FileMode.regular
+                && !summary.checkedFiles.contains(file.path) {
+                throw HostilePayloadError(archive: path, entry: file.path,
+                                          reason: "the header lists it with \(file.size) bytes, but the payload does not carry them")
+            }
+            if !summary.skippedSpecialFiles.isEmpty {
+                Console.warning("\(header.nevra): skipped device nodes and FIFOs, which OSTree commits cannot hold: "
+                                + summary.skippedSpecialFiles.joined(separator: ", "))
             }
         } else {
             tree.setMetadata(try transaction.writeDirectoryMetadata(FileAttributes(mode: FileMode.directory | 0o755)))
@@ -142,6 +164,7 @@ public final class PackageCache: @unchecked Sendable {
         if let first = capabilityErrors.first { throw RPMError(path, "\(first)") }
         let metadata: [String: MetadataValue] = [
             Key.header: .bytes(header.exportBlob()),
+            Key.signedHeaders: .bytes(try Self.leadAndHeaders(of: path, payloadOffset: package.payloadOffset)),
             Key.fileChecksum: .string(fileSHA256),
             Key.foreignOwners: .strings(foreign.map { "\($0.path)\t\($0.user)\t\($0.group)" }),
         ]
@@ -149,6 +172,14 @@ public final class PackageCache: @unchecked Sendable {
                                                  metadata: metadata, timestamp: 0)
         transaction.setRef(Self.ref(name: header.name, evr: header.evr, arch: header.arch), to: commit)
         return CachedPackage(commit: commit, header: header, foreignOwners: foreign)
+    }
+
+    private static func leadAndHeaders(of path: String, payloadOffset: Int64) throws -> [UInt8] {
+        guard let file = FileHandle(forReadingAtPath: path), let bytes = try file.read(upToCount: Int(payloadOffset)) else {
+            throw RPMError(path, "cannot read its headers")
+        }
+        try? file.close()
+        return [UInt8](bytes)
     }
 
     /// Whether the payload is rpm's "stripped" cpio (magic `07070X`), which libarchive does
@@ -175,7 +206,9 @@ public final class PackageCache: @unchecked Sendable {
             let reader = try ArchiveReader(path: path)
             let summary = try importer.importEntries(from: reader, into: tree)
             if !summary.skippedSpecialFiles.isEmpty {
-                Console.warning("\(path): skipped \(summary.skippedSpecialFiles.count) device or fifo entries")
+                let named = summary.skippedSpecialFiles.prefix(10).joined(separator: ", ")
+                let more = summary.skippedSpecialFiles.count > 10 ? " and \(summary.skippedSpecialFiles.count - 10) more" : ""
+                Console.warning("\(path): skipped device nodes and FIFOs, which OSTree commits cannot hold: \(named)\(more)")
             }
             let commit = try transaction.writeCommit(tree: tree, parent: nil, subject: "base \(path)",
                                                      metadata: [Key.baseArchive: .string(sha256)], timestamp: 0)

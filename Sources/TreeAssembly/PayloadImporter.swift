@@ -1,16 +1,27 @@
 import Archive
 import OSTree
+import RPM
 import ToolSupport
 
 /// How one path of a payload is to be stored, decided by the importer's caller.
 public struct EntryMetadata {
     public var attributes: FileAttributes
     public var xattrs: ExtendedAttributes
+    /// For a package's regular file: the size and digest its header records, which the
+    /// content must match (as rpm checks them when it installs).
+    public var expected: ExpectedContent?
 
-    public init(attributes: FileAttributes, xattrs: ExtendedAttributes = []) {
+    public init(attributes: FileAttributes, xattrs: ExtendedAttributes = [], expected: ExpectedContent? = nil) {
         self.attributes = attributes
         self.xattrs = xattrs
+        self.expected = expected
     }
+}
+
+/// What a header says a regular file holds.
+public struct ExpectedContent {
+    public var size: UInt64
+    public var digest: FileDigest?
 }
 
 /// A payload path the importer refuses: absolute, escaping with `..`, or unknown to the header.
@@ -38,6 +49,8 @@ struct PayloadImporter {
         var files = 0
         var bytes: Int64 = 0
         var skippedSpecialFiles: [String] = []
+        /// Regular files whose content was checked against an `expected` size and digest.
+        var checkedFiles: Set<String> = []
     }
 
     /// Imports every entry of `reader` into `tree`.
@@ -83,17 +96,42 @@ struct PayloadImporter {
                 linkGroups[first, default: [first]].append(contentsOf: linkTarget == nil ? [] : [path])
                 if linkTarget != nil, entry.size == 0, let known = groupChecksum[first] {
                     try place(path, checksum: known)
+                    if summary.checkedFiles.contains(first) { summary.checkedFiles.insert(path) }
                     continue
                 }
-                let checksum = try transaction.writeRegularFile(attributes, xattrs: meta.xattrs,
-                                                                length: UInt64(max(entry.size, 0))) { sink in
-                    try reader.readData(sink)
+                let size = UInt64(max(entry.size, 0))
+                // A zero-length entry of a hard-link set whose data comes later (cpio) is
+                // checked with that data; any other entry now.
+                let expected = meta.expected.flatMap { $0.size > 0 && size == 0 ? nil : $0 }
+                if let expected, expected.size != size {
+                    throw HostilePayloadError(archive: archiveName, entry: entry.path,
+                                              reason: "holds \(size) bytes where the header says \(expected.size)")
+                }
+                let digest = try expected?.digest.map { recorded in
+                    guard let digest = RPMDigest(algorithm: recorded.algorithm) else {
+                        throw HostilePayloadError(archive: archiveName, entry: entry.path,
+                                                  reason: "its header uses unknown digest algorithm \(recorded.algorithm)")
+                    }
+                    return digest
+                }
+                let checksum = try transaction.writeRegularFile(attributes, xattrs: meta.xattrs, length: size) { sink in
+                    try reader.readData { chunk in
+                        digest?.update(chunk)
+                        try sink(chunk)
+                    }
+                }
+                if let digest, let recorded = expected?.digest, digest.finish() != recorded.hex {
+                    throw HostilePayloadError(archive: archiveName, entry: entry.path,
+                                              reason: "its content does not match the digest in the header")
                 }
                 summary.files += 1
                 summary.bytes += entry.size
                 if entry.size > 0 || groupChecksum[first] == nil {
                     groupChecksum[first] = checksum
-                    for member in linkGroups[first] ?? [first] { try place(member, checksum: checksum) }
+                    for member in linkGroups[first] ?? [first] {
+                        try place(member, checksum: checksum)
+                        if expected != nil { summary.checkedFiles.insert(member) }
+                    }
                 } else {
                     try place(path, checksum: groupChecksum[first]!)
                 }

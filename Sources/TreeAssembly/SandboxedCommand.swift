@@ -1,8 +1,15 @@
 import Foundation
 import ToolSupport
 
-/// Runs a program inside an assembled root with bubblewrap: the root is `/`, with fresh
-/// `/dev`, `/proc` and `/tmp`, no network, and nothing of the host visible.
+/// Runs a program inside an assembled tree with bubblewrap, the way rpm-ostree runs scriptlets:
+/// the tree is `/`, seen through `rofiles-fuse --copyup` (`CopyUpMount`) so that files shared
+/// with the package cache or other deployments are copied before they change; fresh `/dev`
+/// (null, zero, random, tty: no disks), `/proc` with `/proc/sys` read-only, `/tmp` and `/run`;
+/// no network, no other namespace shared, a session of its own (no typing into the caller's
+/// terminal), and nothing of the host visible but what `readOnlyBinds` names.
+///
+/// Run as root, the program keeps only `keptCapabilities`, in a process that cannot gain more
+/// (bubblewrap sets no_new_privs, so setuid and file capabilities grant nothing).
 public struct SandboxedCommand {
     /// The tree the program sees as `/`.
     public var root: String
@@ -14,31 +21,47 @@ public struct SandboxedCommand {
         "HOME": "/root",
     ]
 
+    /// What a scriptlet may still do as root, and why it needs it. Everything else is dropped:
+    /// among others mounting (`sys_admin`), device nodes (`mknod`), raw disk and port access
+    /// (`sys_rawio`), modules (`sys_module`), reboot (`sys_boot`), the network, the clock,
+    /// and changing capability sets (`setpcap`). rpm-ostree keeps the same set plus `setpcap`.
+    public static let keptCapabilities: [(name: String, why: String)] = [
+        ("cap_chown", "chown of files in the tree (packages' own users)"),
+        ("cap_dac_override", "root writes files whatever their mode, as rpm's scripts expect"),
+        ("cap_fowner", "chmod, utime and xattrs on files root does not own"),
+        ("cap_fsetid", "setuid and setgid bits survive chmod and writes"),
+        ("cap_kill", "signals to the script's own children (the sandbox has its own PID namespace)"),
+        ("cap_setgid", "runuser, su and setpriv to a package's group"),
+        ("cap_setuid", "runuser, su and setpriv to a package's user"),
+        ("cap_sys_chroot", "chroot inside the tree (some scripts chroot to /)"),
+        ("cap_setfcap", "setcap on the package's binaries"),
+    ]
+
     public init(root: String) { self.root = root }
 
     /// Runs `arguments` inside the root; returns status and output.
     public func run(_ arguments: [String]) throws -> ProgramResult {
-        var command = ["bwrap", "--bind", root, "/", "--dev", "/dev", "--proc", "/proc",
-                       "--tmpfs", "/tmp", "--tmpfs", "/run",
-                       "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                       "--die-with-parent", "--chdir", "/", "--clearenv"]
-        for (host, inside) in readOnlyBinds { command += ["--ro-bind", host, inside] }
-        for (key, value) in environment.sorted(by: { $0.key < $1.key }) { command += ["--setenv", key, value] }
-        return try Program.run(command + ["--"] + arguments)
+        try CopyUpMount.with(tree: root) { mountPoint in
+            try Program.run(bubblewrapArguments(root: mountPoint) + ["--"] + arguments)
+        }
     }
 
-    /// Whether `path` (absolute inside the root) exists there, following symlinks as the
-    /// sandbox would.
-    public func exists(_ path: String) -> Bool {
-        var current = path
-        for _ in 0..<16 {
-            let hostPath = root + current
-            guard FileTree.isSymlink(hostPath) else { return FileManager.default.fileExists(atPath: hostPath) }
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: hostPath) else { return false }
-            current = target.hasPrefix("/") ? target
-                : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
-            current = (current as NSString).standardizingPath
+    func bubblewrapArguments(root: String) -> [String] {
+        var command = ["bwrap", "--bind", root, "/", "--dev", "/dev", "--proc", "/proc",
+                       "--ro-bind", "/proc/sys", "/proc/sys",
+                       "--tmpfs", "/tmp", "--tmpfs", "/run",
+                       "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                       "--die-with-parent", "--new-session", "--chdir", "/", "--clearenv"]
+        if geteuid() == 0 {
+            command += ["--cap-drop", "ALL"] + Self.keptCapabilities.flatMap { ["--cap-add", $0.name] }
         }
-        return false
+        for (host, inside) in readOnlyBinds { command += ["--ro-bind", host, inside] }
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) { command += ["--setenv", key, value] }
+        return command
+    }
+
+    /// Whether `path` (absolute inside the root) exists there, symlinks followed inside it.
+    public func exists(_ path: String) -> Bool {
+        ((try? RootedTree(root).resolvedStatus(path)) ?? nil) != nil
     }
 }

@@ -24,38 +24,71 @@ public struct TreeAssembler {
         try cache.repository.checkout(commit, to: root, options: CheckoutOptions(devinoCache: devinoCache))
     }
 
-    /// Lays the packages' files over `root`; two packages shipping different content at one
-    /// path is a file conflict naming both.
+    /// Lays the packages' files over `root` in install order (a package after those it
+    /// requires, as rpm orders them); two packages shipping different content at one path is
+    /// a file conflict naming both.
+    ///
+    /// A directory of a package that the tree already has as a symlink (package A ships
+    /// `/usr/share/x -> /opt/x`, package B ships `/usr/share/x/file`) is followed inside the
+    /// tree, as rpm does inside its chroot: B's files land in the tree's `/opt/x`, never in
+    /// the host's.
     public func checkoutPackages(_ packages: [CachedPackage], into root: String, options: AssemblyOptions) throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let tree = try RootedTree(root)
         var owner: [String: String] = [:]
-        for (index, package) in packages.enumerated() {
+        for (index, package) in InstallOrder.sorted(packages).enumerated() {
             Console.progress("Assembling \(index + 1)/\(packages.count) \(package.header.nevra)")
             do {
-                try cache.repository.checkout(package.commit, to: root,
-                                              options: CheckoutOptions(overwrite: .identicalFilesOnly, devinoCache: devinoCache))
+                try checkout(package, subpath: "/", into: "/", of: tree)
             } catch let error as OSTreeError {
                 let other = package.header.files.lazy.compactMap { owner[$0.path] }.first
                 throw AssemblyError.fileConflict(package: package.header.nevra, other: other, detail: error.message)
             }
             for file in package.header.files where !file.isGhost { owner[file.path] = package.header.nevra }
             if !options.documentation {
-                for file in package.header.files where file.isDocumentation {
-                    try? FileManager.default.removeItem(atPath: root + file.path)
-                }
+                for file in package.header.files where file.isDocumentation { try tree.remove(file.path) }
             }
         }
     }
 
+    /// Checks the package's `subpath` out at the tree path `location` (a real directory). The
+    /// directories that the tree has as symlinks are skipped, then checked out again where
+    /// their symlink leads inside the tree.
+    private func checkout(_ package: CachedPackage, subpath: String, into location: String, of tree: RootedTree) throws {
+        var symlinked: [String] = []
+        try tree.withDirectory(location) { directory in
+            var options = CheckoutOptions(overwrite: .identicalFilesOnly, subpath: subpath, devinoCache: devinoCache)
+            // libostree opens existing directories following symlinks, so none may reach it.
+            // Its parents were checked on the way down: only the last component can be one.
+            // Directory paths come with a trailing slash, which would make fstatat follow.
+            options.filter = { path, mode in
+                let relative = path.split(separator: "/").joined(separator: "/")
+                guard FileMode.type(mode) == FileMode.directory, !relative.isEmpty else { return true }
+                var st = stat()
+                guard fstatat(directory, relative, &st, AT_SYMLINK_NOFOLLOW) == 0,
+                      FileMode.type(st.st_mode) == FileMode.symlink else { return true }
+                symlinked.append("/" + relative)
+                return false
+            }
+            try cache.repository.checkout(package.commit, directory: directory, options: options)
+        }
+        for path in symlinked {
+            let link = (location == "/" ? "" : location) + path
+            guard let target = try tree.resolvedPath(link), try tree.isDirectory(target) else {
+                throw AssemblyError.symlinkedDirectory(package: package.header.nevra, path: link)
+            }
+            try checkout(package, subpath: (subpath == "/" ? "" : subpath) + path, into: target, of: tree)
+        }
+    }
+
     /// Runs `%pre`, fixes ownership of files owned by users the scriptlets created, then
-    /// `%post` and `%posttrans`, package by package in dependency order.
+    /// `%post` and `%posttrans`, package by package in dependency order. The scriptlets see
+    /// the tree through `rofiles-fuse`, so they cannot write through to the package cache.
     public func runScriptlets(_ packages: [CachedPackage], in root: String) throws {
         let ordered = InstallOrder.sorted(packages)
         let withScripts = ordered.filter { !$0.header.scriptlets([.pre, .post, .posttrans]).isEmpty }
         if !withScripts.isEmpty {
             Console.progress("Running scriptlets of \(withScripts.count) packages")
-            // Scriptlets edit /etc in place (passwd, group): never through a link into the cache.
-            for directory in ["/etc", "/usr/etc"] { try HardLinks.breakAll(under: root + directory) }
         }
         let runner = ScriptletRunner(root: root)
         for package in ordered { try runner.run(.pre, of: package.header) }
@@ -65,16 +98,31 @@ public struct TreeAssembler {
     }
 
     /// Writes the rpmdb: `installed` headers already recorded are kept when `append` is set.
+    /// The database directory must be a real directory of regular files: librpm opens it by
+    /// path, following whatever symlinks a package or a script left there.
     public func writeDatabase(_ headers: [RPMHeader], root: String, append: Bool) throws {
-        let dbPath = root + RPMDatabase.pathInTree
-        if append { try HardLinks.breakAll(under: dbPath) }
+        let tree = try RootedTree(root)
+        try Self.checkDatabaseDirectory(in: tree)
+        if append { try tree.breakHardLinks(under: RPMDatabase.pathInTree) }
         try RPMDatabase.write(headers: headers, root: root, replacing: !append)
+    }
+
+    /// Refuses a database path that goes through a symlink or holds anything but regular files.
+    public static func checkDatabaseDirectory(in tree: RootedTree) throws {
+        let path = RPMDatabase.pathInTree
+        if let link = try tree.firstSymlink(along: path) {
+            throw AssemblyError.unsafeDatabase(path: tree.displayPath(path), reason: "\(link) is a symlink")
+        }
+        for entry in try tree.walk(path) where FileMode.type(entry.status.st_mode) != FileMode.regular {
+            throw AssemblyError.unsafeDatabase(path: tree.displayPath(path), reason: "\(entry.path) is not a regular file")
+        }
     }
 
     private func applyForeignOwnership(_ packages: [CachedPackage], root: String) throws {
         let owned = packages.flatMap { package in package.foreignOwners.map { (package.header.nevra, $0) } }
         guard !owned.isEmpty else { return }
-        let accounts = try Accounts(root: root)
+        let tree = try RootedTree(root)
+        let accounts = try Accounts(tree: tree)
         for (nevra, ownership) in owned {
             guard let uid = accounts.users[ownership.user] else {
                 throw AssemblyError.unknownOwner(package: nevra, path: ownership.path, name: ownership.user, kind: "user")
@@ -82,11 +130,7 @@ public struct TreeAssembler {
             guard let gid = accounts.groups[ownership.group] else {
                 throw AssemblyError.unknownOwner(package: nevra, path: ownership.path, name: ownership.group, kind: "group")
             }
-            let path = root + ownership.path
-            try HardLinks.breakLink(path)
-            guard lchown(path, uid, gid) == 0 else {
-                throw AssemblyError.io(path: path, message: String(cString: strerror(errno)))
-            }
+            try tree.setOwner(ownership.path, uid: uid, gid: gid)
         }
     }
 }
@@ -95,6 +139,10 @@ public struct TreeAssembler {
 public enum AssemblyError: Error, CustomStringConvertible {
     case fileConflict(package: String, other: String?, detail: String)
     case unknownOwner(package: String, path: String, name: String, kind: String)
+    /// A package's directory is a symlink in the tree that leads to no directory.
+    case symlinkedDirectory(package: String, path: String)
+    /// The rpm database directory is not a plain directory of files.
+    case unsafeDatabase(path: String, reason: String)
     case io(path: String, message: String)
 
     public var description: String {
@@ -103,6 +151,10 @@ public enum AssemblyError: Error, CustomStringConvertible {
             "file conflict: \(package) ships a file that differs from " + (other ?? "the base") + " (\(detail))"
         case .unknownOwner(let package, let path, let name, let kind):
             "\(package): \(path) is owned by \(kind) '\(name)', which no scriptlet created and the tree does not have"
+        case .symlinkedDirectory(let package, let path):
+            "\(package): ships files under \(path), which the tree has as a symlink that leads to no directory inside the tree"
+        case .unsafeDatabase(let path, let reason):
+            "\(path): refusing to write the rpm database there: \(reason)"
         case .io(let path, let message):
             "\(path): \(message)"
         }
@@ -114,47 +166,20 @@ struct Accounts {
     var users: [String: uid_t] = [:]
     var groups: [String: gid_t] = [:]
 
-    init(root: String) throws {
+    init(tree: RootedTree) throws {
         for directory in ["/usr/lib", "/usr/etc", "/etc"] {
-            users.merge(Self.read(root + directory + "/passwd")) { $1 }
-            groups.merge(Self.read(root + directory + "/group")) { $1 }
+            users.merge(Self.read(directory + "/passwd", in: tree)) { $1 }
+            groups.merge(Self.read(directory + "/group", in: tree)) { $1 }
         }
     }
 
-    private static func read(_ path: String) -> [String: UInt32] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+    private static func read(_ path: String, in tree: RootedTree) -> [String: UInt32] {
+        guard let bytes = (try? tree.readFile(path)) ?? nil else { return [:] }
         var result: [String: UInt32] = [:]
-        for line in text.split(whereSeparator: \.isNewline) {
+        for line in String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
             let fields = line.split(separator: ":", omittingEmptySubsequences: false)
             if fields.count >= 3, let id = UInt32(fields[2]) { result[String(fields[0])] = id }
         }
         return result
-    }
-}
-
-/// Turning hard links to cache objects into private copies before anything edits a file.
-enum HardLinks {
-    /// Replaces `path` by a copy of itself when it has other links.
-    static func breakLink(_ path: String) throws {
-        var st = stat()
-        guard lstat(path, &st) == 0, FileMode.type(st.st_mode) == FileMode.regular, st.st_nlink > 1 else { return }
-        let temporary = path + ".harness-copy"
-        try? FileManager.default.removeItem(atPath: temporary)
-        do {
-            try FileTree.copyRegularFile(from: path, to: temporary)
-        } catch {
-            throw AssemblyError.io(path: path, message: "\(error)")
-        }
-        guard rename(temporary, path) == 0 else {
-            throw AssemblyError.io(path: path, message: String(cString: strerror(errno)))
-        }
-    }
-
-    /// Breaks the links of every regular file below `directory` (which may be missing).
-    static func breakAll(under directory: String) throws {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return }
-        for case let relative as String in enumerator {
-            try breakLink(directory + "/" + relative)
-        }
     }
 }

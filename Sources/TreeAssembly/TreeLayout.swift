@@ -35,42 +35,43 @@ public struct TreeLayout {
         ("mnt", "var/mnt"), ("media", "run/media"), ("usr/local", "../var/usrlocal"), ("ostree", "sysroot/ostree"),
     ]
 
-    /// Applies every step; afterwards the tree can be committed and deployed.
+    /// Applies every step; afterwards the tree can be committed and deployed. Every path is
+    /// resolved inside the tree (`RootedTree`): whatever symlinks packages or scripts left,
+    /// nothing outside it is read or changed.
     /// - Returns: the kernel version found, if any.
     @discardableResult
     public func apply() throws -> String? {
-        let kernel = try moveKernel()
-        try moveEtc()
-        try makeTopLevelLinks()
-        try convertVar()
-        try ensureDirectory("/sysroot", mode: 0o755)
-        try ensureDirectory("/tmp", mode: 0o1777)
-        try ensureDirectory("/run", mode: 0o755)
+        let tree = try RootedTree(root)
+        let kernel = try moveKernel(tree)
+        try moveEtc(tree)
+        try makeTopLevelLinks(tree)
+        try convertVar(tree)
+        try ensureDirectory("/sysroot", mode: 0o755, in: tree)
+        try ensureDirectory("/tmp", mode: 0o1777, in: tree)
+        try ensureDirectory("/run", mode: 0o755, in: tree)
         return kernel
     }
 
     /// Moves `/boot/vmlinuz-$kver` and its initramfs to `/usr/lib/modules/$kver/` and empties
-    /// `/boot` (ostree fills it on deployment).
-    func moveKernel() throws -> String? {
-        let fm = FileManager.default
+    /// `/boot` (ostree fills it on deployment). A `/boot` that is not a directory of its own
+    /// (a symlink) holds no kernel and is replaced by an empty directory.
+    func moveKernel(_ tree: RootedTree) throws -> String? {
         var version: String?
-        let boot = root + "/boot"
-        for entry in (try? fm.contentsOfDirectory(atPath: boot)) ?? [] where entry.hasPrefix("vmlinuz-") {
+        try ensureRealDirectory("/boot", in: tree)
+        for entry in try tree.contentsOfDirectory("/boot") ?? [] where entry.hasPrefix("vmlinuz-") {
             let kver = String(entry.dropFirst("vmlinuz-".count))
-            let modules = root + "/usr/lib/modules/" + kver
-            try fm.createDirectory(atPath: modules, withIntermediateDirectories: true)
-            try replace(boot + "/" + entry, with: modules + "/vmlinuz")
-            for initrd in ["initrd.img-\(kver)", "initramfs-\(kver).img"] where fm.fileExists(atPath: boot + "/" + initrd) {
-                try replace(boot + "/" + initrd, with: modules + "/initramfs.img")
+            let modules = "/usr/lib/modules/" + kver
+            try tree.createDirectory(modules)
+            try replace(modules + "/vmlinuz", with: "/boot/" + entry, in: tree)
+            for initrd in ["initrd.img-\(kver)", "initramfs-\(kver).img"] where try tree.status("/boot/" + initrd) != nil {
+                try replace(modules + "/initramfs.img", with: "/boot/" + initrd, in: tree)
             }
             version = kver
         }
-        if fm.fileExists(atPath: boot) {
-            for entry in try fm.contentsOfDirectory(atPath: boot) { FileTree.removeRecursively(boot + "/" + entry) }
-        }
+        for entry in try tree.contentsOfDirectory("/boot") ?? [] { try tree.remove("/boot/" + entry) }
         if version == nil {
-            for kver in (try? fm.contentsOfDirectory(atPath: root + "/usr/lib/modules")) ?? []
-            where fm.fileExists(atPath: root + "/usr/lib/modules/\(kver)/vmlinuz") {
+            for kver in try tree.contentsOfDirectory("/usr/lib/modules") ?? []
+            where try tree.status("/usr/lib/modules/\(kver)/vmlinuz") != nil {
                 version = kver
             }
         }
@@ -79,52 +80,43 @@ public struct TreeLayout {
 
     /// `/etc` becomes `/usr/etc`, with an empty machine-id (the first boot makes one) and
     /// rpm told where the tree's database lives (Debian's rpm looks in `$HOME` otherwise).
-    func moveEtc() throws {
-        let fm = FileManager.default
-        let etc = root + "/etc", usrEtc = root + "/usr/etc"
-        if fm.fileExists(atPath: etc) && !FileTree.isSymlink(etc) {
-            if fm.fileExists(atPath: usrEtc) {
-                try mergeMove(from: etc, into: usrEtc)
+    func moveEtc(_ tree: RootedTree) throws {
+        if let etc = try tree.status("/etc"), FileMode.type(etc.st_mode) == FileMode.directory {
+            if try tree.status("/usr/etc") != nil {
+                try mergeMove(from: "/etc", into: "/usr/etc", in: tree)
             } else {
-                try fm.createDirectory(atPath: root + "/usr", withIntermediateDirectories: true)
-                try fm.moveItem(atPath: etc, toPath: usrEtc)
+                try tree.move("/etc", to: "/usr/etc")
             }
         }
-        try fm.createDirectory(atPath: usrEtc + "/rpm", withIntermediateDirectories: true)
-        try "%_dbpath /usr/share/rpm\n".write(toFile: usrEtc + "/rpm/macros.harness-dbpath", atomically: true, encoding: .utf8)
-        try? fm.removeItem(atPath: usrEtc + "/machine-id")
-        fm.createFile(atPath: usrEtc + "/machine-id", contents: Data(), attributes: [.posixPermissions: 0o444])
+        try tree.createDirectory("/usr/etc/rpm")
+        try tree.writeFile("/usr/etc/rpm/macros.harness-dbpath", Array("%_dbpath /usr/share/rpm\n".utf8))
+        try tree.writeFile("/usr/etc/machine-id", [], mode: 0o444)
     }
 
-    func makeTopLevelLinks() throws {
-        let fm = FileManager.default
+    func makeTopLevelLinks(_ tree: RootedTree) throws {
         for (path, target) in Self.links {
-            let full = root + "/" + path
-            if FileTree.isSymlink(full) {
-                if (try? fm.destinationOfSymbolicLink(atPath: full)) == target { continue }
-                try fm.removeItem(atPath: full)
-            } else if fm.fileExists(atPath: full) {
-                // Content shipped in e.g. /root moves to where the symlink will point.
-                let destination = ((full as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
-                if target.hasPrefix("var/") || target.hasPrefix("../var/") {
-                    try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
-                    try mergeMove(from: full, into: destination)
-                } else {
-                    FileTree.removeRecursively(full)
+            let full = "/" + path
+            if let existing = try tree.status(full) {
+                if FileMode.type(existing.st_mode) == FileMode.symlink {
+                    if try tree.symlinkTarget(full) == target { continue }
+                } else if FileMode.type(existing.st_mode) == FileMode.directory
+                            && (target.hasPrefix("var/") || target.hasPrefix("../var/")) {
+                    // Content shipped in e.g. /root moves to where the symlink will point.
+                    let destination = ((full as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+                    try tree.createDirectory(destination)
+                    try mergeMove(from: full, into: destination, in: tree)
                 }
+                try tree.remove(full)
             }
-            try fm.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try fm.createSymbolicLink(atPath: full, withDestinationPath: target)
+            try tree.createSymlink(full, target: target)
         }
     }
 
     /// Everything under `/var` becomes tmpfiles.d lines (directories and symlinks) plus content
     /// kept under `/usr/share/factory/var` and copied in by `C` lines (files, and whole
     /// directories from the second level down); `/var` itself is left empty.
-    func convertVar() throws {
-        let fm = FileManager.default
-        let varRoot = root + "/var"
-        try fm.createDirectory(atPath: varRoot, withIntermediateDirectories: true)
+    func convertVar(_ tree: RootedTree) throws {
+        try ensureRealDirectory("/var", in: tree)
         // The directories the top-level links point into are the composed tree's to declare.
         var lines = stage == .clientLayer ? ["# Generated by treectl: the /var content of layered packages."] : [
             "# Generated by harness: the /var content of the composed tree.",
@@ -134,84 +126,86 @@ public struct TreeLayout {
             "L /var/lib/rpm - - - - ../../usr/share/rpm",
         ]
         let declared = Set(lines.compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) })
-        let accounts = try Accounts(root: root)
+        let accounts = try Accounts(tree: tree)
         let userNames = Dictionary(accounts.users.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let groupNames = Dictionary(accounts.groups.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let factory = root + "/usr/share/factory/var"
+        let factory = "/usr/share/factory/var"
         // Shallow entries one line each; a non-empty directory two levels down (/var/lib/dpkg)
         // is copied whole by one recursive `C` line: a first boot under emulation spent 24 s on
         // a thousand per-file copies.
-        let entries = (fm.enumerator(atPath: varRoot)?.allObjects as? [String] ?? []).sorted()
+        let entries = try tree.walk("/var").sorted { $0.path < $1.path }
         var copiedWhole: [String] = []
-        for relative in entries {
-            let host = varRoot + "/" + relative, path = "/var/" + relative
+        for (relative, st) in entries {
+            let path = "/var/" + relative
             guard !declared.contains(path), !relative.hasPrefix("lib/rpm"),
                   !copiedWhole.contains(where: { relative.hasPrefix($0 + "/") }) else { continue }
-            var st = stat()
-            guard lstat(host, &st) == 0 else { continue }
             let mode = String(format: "%04o", st.st_mode & 0o7777)
             let user = userNames[st.st_uid] ?? String(st.st_uid), group = groupNames[st.st_gid] ?? String(st.st_gid)
             let depth = relative.split(separator: "/").count
             switch FileMode.type(st.st_mode) {
-            case FileMode.directory where depth >= 2 && !((try? fm.contentsOfDirectory(atPath: host))?.isEmpty ?? true):
-                try keep(host, as: factory + "/" + relative)
+            case FileMode.directory where try depth >= 2 && !(tree.contentsOfDirectory(path) ?? []).isEmpty:
+                try keep(path, as: factory + "/" + relative, in: tree)
                 copiedWhole.append(relative)
                 lines.append("C \(path) - - - - /usr/share/factory/var/\(relative)")
             case FileMode.directory:
                 lines.append("d \(path) \(mode) \(user) \(group) - -")
             case FileMode.symlink:
-                let target = (try? fm.destinationOfSymbolicLink(atPath: host)) ?? ""
-                lines.append("L \(path) - - - - \(target)")
+                lines.append("L \(path) - - - - \(try tree.symlinkTarget(path) ?? "")")
             case FileMode.regular:
-                try keep(host, as: factory + "/" + relative)
+                try keep(path, as: factory + "/" + relative, in: tree)
                 lines.append("C \(path) - - - - /usr/share/factory/var/\(relative)")
             default:
                 continue
             }
         }
-        for entry in try fm.contentsOfDirectory(atPath: varRoot) { FileTree.removeRecursively(varRoot + "/" + entry) }
-        let tmpfiles = root + "/usr/lib/tmpfiles.d"
-        try fm.createDirectory(atPath: tmpfiles, withIntermediateDirectories: true)
-        try (lines.joined(separator: "\n") + "\n").write(toFile: tmpfiles + "/" + varTmpfilesName, atomically: true, encoding: .utf8)
+        for entry in try tree.contentsOfDirectory("/var") ?? [] { try tree.remove("/var/" + entry) }
+        try tree.createDirectory("/usr/lib/tmpfiles.d")
+        try tree.writeFile("/usr/lib/tmpfiles.d/" + varTmpfilesName, Array((lines.joined(separator: "\n") + "\n").utf8))
     }
 
     /// Moves `source` (a file or a whole directory) to `kept` under /usr/share/factory.
-    private func keep(_ source: String, as kept: String) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: (kept as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileTree.removeRecursively(kept)
-        try fm.moveItem(atPath: source, toPath: kept)
+    private func keep(_ source: String, as kept: String, in tree: RootedTree) throws {
+        try tree.remove(kept)
+        try tree.move(source, to: kept)
     }
 
-    private func ensureDirectory(_ path: String, mode: Int) throws {
-        let full = root + path
-        if !FileManager.default.fileExists(atPath: full) && !FileTree.isSymlink(full) {
-            try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
+    /// A directory the deployment needs: created when missing, its mode set; a symlink there
+    /// is left as it is (the tree's choice), anything else is replaced by a directory.
+    private func ensureDirectory(_ path: String, mode: mode_t, in tree: RootedTree) throws {
+        if let existing = try tree.status(path), FileMode.type(existing.st_mode) == FileMode.symlink { return }
+        try ensureRealDirectory(path, in: tree)
+        try tree.setMode(path, mode)
+    }
+
+    /// Makes `path` a directory of its own: whatever else is there (a symlink, a file) goes.
+    private func ensureRealDirectory(_ path: String, in tree: RootedTree) throws {
+        if let existing = try tree.status(path) {
+            if FileMode.type(existing.st_mode) == FileMode.directory { return }
+            try tree.remove(path)
         }
-        chmod(full, mode_t(mode))
+        try tree.createDirectory(path)
     }
 
     /// Moves `source` to `destination`, replacing what is there.
-    private func replace(_ source: String, with destination: String) throws {
-        try? FileManager.default.removeItem(atPath: destination)
-        try FileManager.default.moveItem(atPath: source, toPath: destination)
+    private func replace(_ destination: String, with source: String, in tree: RootedTree) throws {
+        try tree.remove(destination)
+        try tree.move(source, to: destination)
     }
 
-    /// Moves the entries of `source` into `destination` (entries already there win), then
-    /// removes `source`.
-    private func mergeMove(from source: String, into destination: String) throws {
-        let fm = FileManager.default
-        for entry in try fm.contentsOfDirectory(atPath: source) {
+    /// Moves the entries of the directory `source` into `destination` (entries already there
+    /// win), then removes `source`.
+    private func mergeMove(from source: String, into destination: String, in tree: RootedTree) throws {
+        for entry in try tree.contentsOfDirectory(source) ?? [] {
             let from = source + "/" + entry, to = destination + "/" + entry
-            var isDirectory: ObjCBool = false
-            if fm.fileExists(atPath: to, isDirectory: &isDirectory) || FileTree.isSymlink(to) {
-                if isDirectory.boolValue && !FileTree.isSymlink(from) && !FileTree.isSymlink(to) {
-                    try mergeMove(from: from, into: to)
+            if let existing = try tree.status(to) {
+                let fromIsDirectory = (try tree.status(from)).map { FileMode.type($0.st_mode) == FileMode.directory } ?? false
+                if fromIsDirectory && FileMode.type(existing.st_mode) == FileMode.directory {
+                    try mergeMove(from: from, into: to, in: tree)
                 }
                 continue
             }
-            try fm.moveItem(atPath: from, toPath: to)
+            try tree.move(from, to: to)
         }
-        FileTree.removeRecursively(source)
+        try tree.remove(source)
     }
 }

@@ -23,7 +23,7 @@ struct Kickstart {
                                displayName: (String) -> String) throws {
         let name = displayName(path)
         guard let identity = TreefilePaths.identity(path),
-              let data = FileManager.default.contents(atPath: path) else {
+              let data = TreefilePaths.contents(path) else {
             throw TreefileError(.missingFile, file: name, "kickstart file not found")
         }
         guard seen.insert(identity).inserted else {

@@ -10,8 +10,9 @@ enum TreefileDocument {
     /// The top-level mapping of the file at `path`. A YAML file with nothing but comments (or
     /// nothing at all) is an empty mapping, as rpm-ostree reads it.
     static func read(path: String, syntax: Syntax, displayName: String) throws -> [String: TreefileValue] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TreefileError(.missingFile, file: displayName, "cannot read the file")
+        guard let data = TreefilePaths.contents(path) else {
+            throw TreefileError(.missingFile, file: displayName,
+                                "cannot read the file (it must be a regular file of at most \(TreefilePaths.maximumFileSize >> 20) MiB)")
         }
         let root: TreefileValue
         switch syntax {

@@ -262,10 +262,11 @@ struct TreefileFragmentReader {
 
     private func existing(_ name: String, named what: String) throws -> String {
         let resolved = TreefilePaths.resolve(name, besideFile: path)
-        guard TreefilePaths.isFile(resolved) else {
-            throw error(.missingFile, "\(what) '\(name)' not found")
+        switch TreefilePaths.kind(resolved) {
+        case .regularFile: return resolved
+        case .missing: throw error(.missingFile, "\(what) '\(name)' not found")
+        case .other: throw error(.invalidValue, "\(what) '\(name)' is not a regular file")
         }
-        return resolved
     }
 
     private func error(_ kind: TreefileError.Kind, _ message: String) -> TreefileError {

@@ -22,10 +22,30 @@ enum TreefilePaths {
         name.hasPrefix("/") ? absolute(name) : absolute(directory(of: file) + "/" + name)
     }
 
-    /// Whether `path` names something that is not a directory (following symlinks).
-    static func isFile(_ path: String) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    /// What `path` names (following symlinks): nothing, a regular file, or something else (a
+    /// directory, or a device such as /dev/zero, which would never end being read).
+    enum Kind { case missing, regularFile, other }
+
+    static func kind(_ path: String) -> Kind {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return .missing }
+        return status.st_mode & S_IFMT == S_IFREG ? .regularFile : .other
+    }
+
+    /// Whether `path` names a regular file (following symlinks).
+    static func isFile(_ path: String) -> Bool { kind(path) == .regularFile }
+
+    /// Treefiles, kickstarts and scripts are text people write: none is near this size.
+    static let maximumFileSize = 16 << 20
+
+    /// The content of the regular file `path`, at most `maximumFileSize` bytes; nil when it
+    /// cannot be read, is not a regular file, or is larger.
+    static func contents(_ path: String) -> Data? {
+        guard isFile(path), let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        // nil from read means end of file at once: an empty file.
+        guard let data = try? handle.read(upToCount: maximumFileSize + 1) ?? Data(), data.count <= maximumFileSize else { return nil }
+        return data
     }
 
     /// The device and inode of the file `path` leads to, which identify it however it is named.

@@ -11,22 +11,33 @@ enum YAMLDocument {
             throw TreefileError(.syntax, file: displayName, "invalid YAML: \(oneLine(error))")
         }
         guard let node else { return .null }
-        return try value(of: node, displayName: displayName)
+        var budget = maximumValues
+        return try value(of: node, displayName: displayName, budget: &budget)
     }
 
-    private static func value(of node: Node, displayName: String) throws -> TreefileValue {
+    /// The most values one document may expand to. Aliases make a few lines stand for a tree
+    /// of any size (nine levels of nine aliases: 387 million values); real treefiles hold a few
+    /// thousand.
+    static let maximumValues = 500_000
+
+    private static func value(of node: Node, displayName: String, budget: inout Int) throws -> TreefileValue {
+        budget -= 1
+        guard budget >= 0 else {
+            throw TreefileError(.invalidValue, file: displayName,
+                                "the YAML expands to more than \(maximumValues) values (aliases repeating aliases?)")
+        }
         switch node {
         case .scalar(let scalar):
             return scalar.style == .plain ? plainScalar(scalar.string) : .string(scalar.string)
         case .sequence(let sequence):
-            return .list(try sequence.map { try value(of: $0, displayName: displayName) })
+            return .list(try sequence.map { try value(of: $0, displayName: displayName, budget: &budget) })
         case .mapping(let mapping):
             var map: [String: TreefileValue] = [:]
             for (key, entry) in mapping {
                 guard let name = key.scalar?.string else {
                     throw TreefileError(.syntax, file: displayName, "mapping keys must be strings")
                 }
-                map[name] = try value(of: entry, displayName: displayName)
+                map[name] = try value(of: entry, displayName: displayName, budget: &budget)
             }
             return .map(map)
         case .alias:

@@ -70,6 +70,11 @@ final class ComposeTestbed: @unchecked Sendable {
     func repositoryIsValid() throws -> Bool {
         try Program.run(["ostree", "fsck", "--repo=" + repository]).succeeded
     }
+
+    /// `ostree fsck` of the package cache: no object in it may have been written through.
+    func packageCacheIsValid() throws -> Bool {
+        try Program.run(["ostree", "fsck", "--repo=" + cacheDirectory + "/pkgcache-repo"]).succeeded
+    }
 }
 
 /// The text of a thrown error, for asserting on messages.

@@ -158,6 +158,39 @@ struct RPMCorpusTests {
     }
 }
 
+/// The corpus's signed and unsigned packages against its test key: librpm's verdict through
+/// `PackageSignature` is the one `rpmkeys -K` gives with signatures required.
+@Suite(.enabled(if: RPMCorpus.directory != nil, "../shared/rpm-corpus is absent (a clone without the shared corpora)"))
+struct RPMCorpusSignatureTests {
+    static let packages = [
+        "hello-2.0-1.x86_64.rpm", "hello-2.0-1.x86_64-signed.rpm", "hello-2.0-1.x86_64-signed-with-subkey.rpm",
+        "hello-2.0-1.x86_64-signed-with-new-subkey.rpm", "hello-2.0-1.x86_64-v3-signed.rpm",
+        "hello-2.0-1.x86_64-signed-mldsa87.rpm", "hello-2.0-1.x86_64-badima.rpm", "hlinktest-1.0-1.noarch-v3sig.rpm",
+        "hlinktest-1.0-1.noarch.rpm", "capstest-1.0-1.noarch.rpm",
+    ]
+
+    @Test(arguments: packages)
+    func verdictIsRpmkeys(file: String) throws {
+        let corpus = try #require(RPMCorpus.directory)
+        let key = corpus + "/rpm.org-rsa-2048-test.pub"
+        let keyring = try RPMKeyring(armoredKeys: [(key, try String(contentsOfFile: key, encoding: .utf8))])
+        let check = try PackageSignature.check(corpus + "/" + file, keyring: keyring)
+
+        let database = try TemporaryDirectory(prefix: "harness-rpmkeys-")
+        defer { database.remove() }
+        try Program.check(["rpmkeys", "--dbpath", database.path, "--import", key])
+        let rpmkeys = try Program.run(["rpmkeys", "--dbpath", database.path, "--define", "_pkgverify_level signature",
+                                       "--checksig", corpus + "/" + file])
+        #expect(check.isValid == rpmkeys.succeeded, "\(file): \(check) against rpmkeys: \(rpmkeys.stdout)")
+        if file == "hello-2.0-1.x86_64.rpm" { #expect(check == .unsigned) }
+        if file == "hello-2.0-1.x86_64-signed-with-subkey.rpm", case .unknownKey(let id) = check {
+            #expect(id.hasSuffix("15217ee0"))
+        } else if file == "hello-2.0-1.x86_64-signed-with-subkey.rpm" {
+            Issue.record("\(file): \(check), expected a key the keyring lacks")
+        }
+    }
+}
+
 /// Where the corpus is and how tests get a repository of some of its packages.
 enum RPMCorpus {
     static var directory: String? {

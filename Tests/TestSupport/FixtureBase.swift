@@ -13,15 +13,18 @@ public enum FixtureBase {
     /// The busybox applets linked into `/usr/bin`: enough for the fixture scriptlets.
     public static let applets = [
         "sh", "mkdir", "cat", "echo", "cp", "mv", "rm", "ln", "chmod", "chown", "touch", "ls",
-        "test", "true", "false",
+        "test", "true", "false", "grep", "mount", "mknod", "sed", "stat",
     ]
 
     /// Writes the archive to `path` with GNU tar: entries sorted by name, every one owned by 0:0.
-    public static func writeArchive(to path: String) throws {
+    /// `hostPrograms` (e.g. `/usr/sbin/useradd`) are copied in with the shared libraries they
+    /// load, plus the shadow files such tools expect.
+    public static func writeArchive(to path: String, hostPrograms: [String] = []) throws {
         let staging = try TemporaryDirectory(prefix: "fixture-base-")
         defer { staging.remove() }
         let root = staging.path
         try populate(root)
+        if !hostPrograms.isEmpty { try addHostPrograms(hostPrograms, to: root) }
         let topLevel = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
         try Program.check(["tar", "-C", root, "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
                            "-czf", path] + topLevel)
@@ -56,6 +59,28 @@ public enum FixtureBase {
         try write("root:x:0:0:root:/root:/bin/sh\n", to: root + "/etc/passwd")
         try write("root:x:0:\n", to: root + "/etc/group")
         try write("ID=fixtureos\nVERSION_ID=1\nNAME=\"Fixture OS\"\n", to: root + "/etc/os-release")
+    }
+
+    /// Copies programs and every library `ldd` lists for them to the same paths in `root`.
+    private static func addHostPrograms(_ programs: [String], to root: String) throws {
+        var files = Set(programs)
+        for program in programs {
+            let listing = try Program.check(["ldd", program]).stdout
+            for line in listing.split(whereSeparator: \.isNewline) {
+                if let path = line.split(separator: " ").first(where: { $0.hasPrefix("/") }) { files.insert(String(path)) }
+            }
+        }
+        for file in files.sorted() {
+            let resolved = (file as NSString).resolvingSymlinksInPath
+            // The base's /lib and /lib64 are links into /usr: copy under /usr as well.
+            let destination = root + (file.hasPrefix("/usr/") ? file : "/usr" + file)
+            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: resolved, toPath: destination)
+        }
+        try write("root:*:19000:0:99999:7:::\n", to: root + "/etc/shadow")
+        try write("root:*::\n", to: root + "/etc/gshadow")
+        try FileManager.default.copyItem(atPath: "/etc/login.defs", toPath: root + "/etc/login.defs")
     }
 
     private static func makeDirectory(_ path: String, mode: Int) throws {

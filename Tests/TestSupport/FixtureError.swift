@@ -4,11 +4,14 @@ public enum FixtureError: Error, CustomStringConvertible {
     case missingSpecFile(String)
     /// `images/fixtures` holds no spec files at all.
     case noSpecFiles(directory: String)
+    /// A package could not be altered the way a test wanted.
+    case forging(String)
 
     public var description: String {
         switch self {
         case .missingSpecFile(let path): "no fixture spec file at \(path)"
         case .noSpecFiles(let directory): "no fixture spec files (*.spec) in \(directory)"
+        case .forging(let reason): "cannot forge the package: \(reason)"
         }
     }
 }

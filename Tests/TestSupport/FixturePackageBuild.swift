@@ -26,8 +26,9 @@ enum FixturePackageBuild {
     /// `NAME-VERSION-RELEASE.ARCH.rpm`, straight into `outputDirectory`.
     ///
     /// Everything rpmbuild would put in `$HOME` (its database, `~/.rpmmacros`) or `/var/tmp`
-    /// goes to a scratch directory instead; payloads are zstd at level 1, cheap to make and to unpack.
-    static func build(_ specFiles: [String], into outputDirectory: String) throws {
+    /// goes to a scratch directory instead; payloads are zstd at level 1 unless `payload` (rpm's
+    /// `_binary_payload`, `w.ufdio` for an uncompressed one) says otherwise.
+    static func build(_ specFiles: [String], into outputDirectory: String, payload: String = "w1.zstdio") throws {
         let scratch = try TemporaryDirectory(prefix: "rpmbuild-")
         defer { scratch.remove() }
         let top = scratch.path
@@ -39,7 +40,7 @@ enum FixturePackageBuild {
             "_rpmdir \(outputDirectory)",
             // `%%` leaves the tags for rpmbuild to fill in per package, as its own _build_name_fmt does.
             "_rpmfilename %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
-            "_binary_payload w1.zstdio",
+            "_binary_payload \(payload)",
             "_build_id_links none",
         ]
         var environment = ProcessInfo.processInfo.environment

@@ -31,6 +31,23 @@ public struct FixtureRepository: Sendable {
         return FixtureRepository(directory: directory)
     }
 
+    /// Builds packages from spec texts written by a test (name → spec), with rpm's
+    /// `_binary_payload` set to `payload`, into `directory`, and runs createrepo_c over them.
+    public static func build(specTexts: [String: String], into directory: String,
+                             payload: String = "w1.zstdio") throws -> FixtureRepository {
+        let specs = try TemporaryDirectory(prefix: "harness-specs-")
+        defer { specs.remove() }
+        let paths = try specTexts.sorted { $0.key < $1.key }.map { name, text in
+            let path = specs.path + "/" + name + ".spec"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FixturePackageBuild.build(paths, into: directory, payload: payload)
+        try Program.check(["createrepo_c", "--quiet", directory])
+        return FixtureRepository(directory: directory)
+    }
+
     /// All fixtures, built once per test process on first use; callers that arrive while the
     /// build runs wait for it. Treat the repository as read-only: tests share it.
     public static func shared() throws -> FixtureRepository {
@@ -42,15 +59,15 @@ public struct FixtureRepository: Sendable {
     }
 
     /// Writes `<directory>/<name>.repo`, a yum/dnf repository definition for this repository
-    /// with GPG checks off, and returns its path.
-    public func writeRepoFile(named name: String, in directory: String) throws -> String {
+    /// (GPG checks off unless `options` holds other lines, e.g. `gpgcheck=1`), and returns its path.
+    public func writeRepoFile(named name: String, in directory: String, options: [String] = ["gpgcheck=0"]) throws -> String {
         let path = directory + "/" + name + ".repo"
         let definition = """
             [\(name)]
             name=\(name)
             baseurl=\(url)
             enabled=1
-            gpgcheck=0
+            \(options.joined(separator: "\n"))
 
             """
         try definition.write(toFile: path, atomically: true, encoding: .utf8)
