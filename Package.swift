@@ -90,6 +90,6 @@ let package = Package(
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "TestSupport", "ToolSupport"]),
-        .testTarget(name: "TreectlTests", dependencies: ["Deploy", "Compose", "OSTree", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "TreectlTests", dependencies: ["Deploy", "Compose", "OSTree", "TestSupport", "ToolSupport", "CLinux"]),
     ]
 )

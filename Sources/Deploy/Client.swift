@@ -76,8 +76,15 @@ public final class Client {
         return created
     }
 
-    /// Writes the deployment list, holding the base commits of layered deployments under
-    /// refs first, so that the prune which follows keeps them for `db diff` and upgrades.
+    /// Writes the deployment list: every command that changes deployments comes here.
+    ///
+    /// Power-safe on Debian's ostree 2022.7, whose own write is not: the list is written with
+    /// the post-clean off, then /boot's filesystem is frozen and thawed, so that the swapped
+    /// boot entries are where extlinux and GRUB read them (they never replay the ext4
+    /// journal), and only then are the old boot links and deployments deleted. A power cut at
+    /// any moment leaves a boot entry whose deployment exists. The base commits of layered
+    /// deployments are held under refs first, so that the prune keeps them for `db diff` and
+    /// upgrades.
     public func writeDeployments(_ list: [OSTreeDeployment]) throws {
         let bases = Set(try list.map { try baseCommit(of: $0.checksum) }.filter { !list.map(\.checksum).contains($0) })
         let existing = try repository.refs(prefix: LayeredCommit.baseRefPrefix)
@@ -90,5 +97,12 @@ public final class Client {
             guard let index = name.split(separator: "/").last.flatMap({ Int($0) }), index >= bases.count else { continue }
             try repository.setRefImmediately("\(LayeredCommit.baseRefPrefix)/\(index)", to: nil)
         }
+        Console.progress("Flushing \(sysroot.bootPath) to where the bootloader reads it (freeze and thaw)")
+        let flush = try FilesystemFreeze.cycle(sysroot.bootPath) { Failpoint.hit("boot-frozen") }
+        if case .synced(let reason) = flush {
+            Console.warning("\(sysroot.bootPath): freezing was refused (\(reason)); synced it instead, which a bootloader may not see yet")
+        }
+        Console.progress("Cleaning up old deployments and boot files")
+        try sysroot.cleanup()
     }
 }

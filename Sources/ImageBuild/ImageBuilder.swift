@@ -103,8 +103,8 @@ public struct ImageBuilder {
             .first(where: { !$0.hasSuffix(".origin") }) else {
             throw ImageError("ostree admin deploy left no deployment in \(deployments)")
         }
-        try "LABEL=boot /boot ext4 defaults 1 2\n".write(toFile: "\(deployments)/\(deployment)/etc/fstab",
-                                                          atomically: true, encoding: .utf8)
+        // The commit is the image's to choose: its /etc may link anywhere, but only inside it.
+        try RootedTree("\(deployments)/\(deployment)").writeFile("/etc/fstab", Array("LABEL=boot /boot ext4 defaults 1 2\n".utf8))
     }
 
     /// ostree's syslinux backend rewrites `loader/syslinux.cfg`; it needs a first

@@ -163,15 +163,23 @@ public final class OSTreeSysroot {
     }
 
     /// Makes `deployments` the sysroot's deployment list, in boot order (the first boots by
-    /// default), swapping the boot configuration atomically; deployments left out are deleted
-    /// and the repository is pruned of what only they used.
+    /// default), swapping the boot configuration atomically. Nothing is deleted: the boot links
+    /// and deployments left out stay until `cleanup()`, which must come only once the swap is
+    /// on disk as the bootloader reads it (see `FilesystemFreeze`).
     public func write(_ deployments: [OSTreeDeployment]) throws {
         let array = g_ptr_array_new()!
         defer { g_ptr_array_unref(array) }
         for deployment in deployments { g_ptr_array_add(array, UnsafeMutableRawPointer(deployment.handle)) }
-        try gcall("writing the deployments of \(path)") { ostree_sysroot_write_deployments(handle, array, nil, $0) }
+        var options = OstreeSysrootWriteDeploymentsOpts()
+        options.do_postclean = 0
+        try gcall("writing the deployments of \(path)") {
+            ostree_sysroot_write_deployments_with_options(handle, array, &options, nil, $0)
+        }
         try reload()
     }
+
+    /// Where the sysroot's boot files are (`/boot` of a booted system, its own filesystem).
+    public var bootPath: String { hostPath("boot") }
 
     /// Deletes what no deployment uses any more: old deployment directories, boot files, and
     /// repository objects no ref or deployment reaches.

@@ -67,16 +67,15 @@ public enum FixtureBase {
         for program in programs {
             let listing = try Program.check(["ldd", program]).stdout
             for line in listing.split(whereSeparator: \.isNewline) {
-                if let path = line.split(separator: " ").first(where: { $0.hasPrefix("/") }) { files.insert(String(path)) }
+                if let path = line.split(whereSeparator: \.isWhitespace).first(where: { $0.hasPrefix("/") }) { files.insert(String(path)) }
             }
         }
         for file in files.sorted() {
-            let resolved = (file as NSString).resolvingSymlinksInPath
             // The base's /lib and /lib64 are links into /usr: copy under /usr as well.
             let destination = root + (file.hasPrefix("/usr/") ? file : "/usr" + file)
             try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: resolved, toPath: destination)
+            try Program.check(["cp", "--dereference", file, destination])
         }
         try write("root:*:19000:0:99999:7:::\n", to: root + "/etc/shadow")
         try write("root:*::\n", to: root + "/etc/gshadow")

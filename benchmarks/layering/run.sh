@@ -6,7 +6,9 @@
 #            commit and deployment, the base deployment untouched
 #   peer     what a user would otherwise do: a full copy of the deployed tree (cp -a), then
 #            dnf --installroot install PKG into the copy; the copy and dnf are reported apart
-# for two packages (bench-small: one 4 KiB file; bench-large: 40 MiB in 400 files) on two
+# for three packages (bench-small: one 4 KiB file; bench-large: 40 MiB in 400 files;
+# bench-post: one file and a %post, which makes treectl assemble the tree on disk and run the
+# scriptlet in its sandbox) on two
 # bases (the default image, images/debian-bookworm; and a busybox tree of a few hundred KiB),
 # so that the table shows whether the time grows with the layered package or with the base.
 # Writes the "Layering" section of benchmarks/RESULTS.md and layering/results.json.
@@ -32,6 +34,7 @@ readonly TREECTL="$PROJECT_DIR/.build/release/treectl"
 readonly DEFAULT_REF=harness/x86_64/debian-bookworm
 readonly SMALL_REF=bench/x86_64/busybox
 readonly ROUNDS=3
+readonly PACKAGES=(bench-small bench-large bench-post)
 readonly AIM_TREECTL_OVER_PEER=0.5
 
 fail_with_log() {
@@ -80,10 +83,27 @@ for i in $(seq 1 400); do head -c 104857 /dev/urandom > %{buildroot}/usr/share/b
 %files
 /usr/share/bench-large
 EOF
+    cat >"$top/bench-post.spec" <<'EOF'
+Name: bench-post
+Version: 1.0
+Release: 1
+Summary: One small file and a %post, so the tree is assembled and the scriptlet sandboxed
+License: MIT
+BuildArch: noarch
+%description
+A scriptlet.
+%install
+mkdir -p %{buildroot}/usr/share/bench-post
+head -c 4096 /dev/urandom > %{buildroot}/usr/share/bench-post/data
+%post -p /bin/sh
+echo installed > /usr/share/bench-post/post-ran
+%files
+/usr/share/bench-post
+EOF
     HOME=$top rpmbuild -bb --quiet --define "_topdir $top" --define "_tmppath $top/tmp" --define "_dbpath $top/rpmdb" \
         --define "_rpmdir $WORK_DIR/repo" --define "_build_id_links none" \
         --define "_rpmfilename %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
-        "$top/bench-small.spec" "$top/bench-large.spec" 2>&1 | grep -vi alien >&2 || true
+        "$top/bench-small.spec" "$top/bench-large.spec" "$top/bench-post.spec" 2>&1 | grep -vi alien >&2 || true
     createrepo_c --quiet "$WORK_DIR/repo"
     printf '[bench]\nname=bench\nbaseurl=file://%s\nenabled=1\ngpgcheck=0\n' "$WORK_DIR/repo" >"$WORK_DIR/bench.repo"
 }
@@ -171,7 +191,7 @@ declare -A TREECTL_RUNS TREECTL_BUILD_RUNS PEER_COPY_RUNS PEER_DNF_RUNS TREE_ENT
 measure() {
     local base=$1 deployment=$2 sysroot=$WORK_DIR/sysroot-$1 package round peer treectl
     TREE_ENTRIES[$base]=$(find "$deployment" -xdev | wc -l)
-    for package in bench-small bench-large; do
+    for package in "${PACKAGES[@]}"; do
         for round in $(seq 1 $ROUNDS); do
             read -r -a treectl <<<"$(time_treectl "$sysroot" "$package")"
             TREECTL_RUNS[$base/$package]+="${treectl[0]} "
@@ -198,13 +218,14 @@ results_section() {
     echo "- Machine: $(nproc) cores ($(machine_cpu)), $(machine_memory_gib) GiB memory; load average before $LOAD_BEFORE, after $(load_average)."
     echo "- harness: $(harness_revision), release build; $ROUNDS rounds each (treectl's first round also downloads and imports the package)."
     echo "- Bases: default image (\`$DEFAULT_REF\`, ${TREE_ENTRIES[default]} entries deployed), busybox (${TREE_ENTRIES[busybox]} entries)."
-    echo "- Packages: bench-small (one 4 KiB file), bench-large (400 files, 40 MiB)."
+    echo "- Packages: bench-small (one 4 KiB file), bench-large (400 files, 40 MiB), bench-post (one 4 KiB file and a \`%post\`:"
+    echo "  treectl checks the base out and runs the scriptlet in its sandbox, over rofiles-fuse; dnf runs it on the copy)."
     echo
     echo "| base | package | treectl install (s) | of which the layered commit (s) | peer: cp -a (s) | peer: dnf --installroot (s) | treectl / (cp + dnf) | treectl / dnf |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
     local key base package t c d
     for base in default busybox; do
-        for package in bench-small bench-large; do
+        for package in "${PACKAGES[@]}"; do
             key=$base/$package
             t=$(median_of "${TREECTL_RUNS[$key]}")
             c=$(median_of "${PEER_COPY_RUNS[$key]}")
@@ -228,7 +249,7 @@ write_json() {
         echo "{"
         echo "  \"revision\": \"$(harness_revision)\","
         echo "  \"runs\": {"
-        for key in default/bench-small default/bench-large busybox/bench-small busybox/bench-large; do
+        for key in $(printf "%s\n" "${!TREECTL_RUNS[@]}" | sort); do
             ((first)) || echo ","
             first=0
             # shellcheck disable=SC2086
