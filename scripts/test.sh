@@ -10,4 +10,4 @@ swift test --skip-build
 # libvirt's warnings about custom guest-agent commands and device-mapper are noise here.
 export LIBVIRT_LOG_OUTPUTS=${LIBVIRT_LOG_OUTPUTS:-4:stderr}
 .build/debug/harness run --state-dir "${HARNESS_BOOT_TEST_STATE:-/var/tmp/harness-boot-tests}" \
-    --output harness-output/ci --parallel 2 upgrade-rollback layering override-replace 'ext.harness.*'
+    --output harness-output/ci --parallel 2 upgrade-rollback layering override-replace power-cut 'ext.harness.*'

@@ -44,10 +44,11 @@ extension Client {
             guard deployment.osName == osName, !deployment.isPinned, !deployment.isBooted else { return false }
             return (pending && index < currentIndex) || (rollback && index > currentIndex)
         }.map(\.element)
-        if !removed.isEmpty {
+        if removed.isEmpty {
+            try sysroot.cleanup()   // what an interrupted change left; writeDeployments does it otherwise
+        } else {
             try writeDeployments(all.filter { deployment in !removed.contains { $0.isSame(as: deployment) } })
         }
-        try sysroot.cleanup()
         return removed
     }
 }

@@ -55,15 +55,7 @@ public final class Machine: @unchecked Sendable {
         let overlay = scratch.path + "/overlay.qcow2"
         try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                            URL(fileURLWithPath: options.image).standardizedFileURL.path, overlay])
-        let uri: String
-        if let connectURI = options.connectURI {
-            uri = connectURI
-        } else {
-            let embedRoot = options.stateDirectory + "/libvirt"
-            try EmbeddedDriver.prepare(root: embedRoot)
-            uri = "qemu:///embed?root=\(embedRoot)"
-        }
-        let connection = try LibvirtConnection.shared(uri: uri)
+        let connection = try connect(stateDirectory: options.stateDirectory, uri: options.connectURI)
         destroyLeftovers(on: connection)
         let name = "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         let definition = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
@@ -83,6 +75,20 @@ public final class Machine: @unchecked Sendable {
             throw error
         }
         return machine
+    }
+
+    /// The libvirt connection of `uri`, or of the embedded driver under the state directory.
+    private static func connect(stateDirectory: String, uri: String?) throws -> LibvirtConnection {
+        if let uri { return try LibvirtConnection.shared(uri: uri) }
+        let embedRoot = stateDirectory + "/libvirt"
+        try EmbeddedDriver.prepare(root: embedRoot)
+        return try LibvirtConnection.shared(uri: "qemu:///embed?root=\(embedRoot)")
+    }
+
+    /// Destroys the domains that runs killed before could not (see `destroyLeftovers`): what
+    /// a run does first, before it composes or boots anything.
+    public static func destroyLeftovers(stateDirectory: String, connectURI: String?) throws {
+        destroyLeftovers(on: try connect(stateDirectory: stateDirectory, uri: connectURI))
     }
 
     /// Domains named `harness-<pid>-...` whose harness process is gone were left running by an

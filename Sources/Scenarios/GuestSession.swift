@@ -1,4 +1,5 @@
 import Foundation
+import ImageBuild
 import Machine
 import ToolSupport
 
@@ -75,6 +76,21 @@ final class GuestSession {
     func cutPower() throws {
         try running().cutPower()
         log.note("power cut")
+    }
+
+    /// Reads the cut disk from the host as its bootloader will (`BootEntryCheck`): the default
+    /// boot entry must lead to a deployment on the root filesystem, or the next boot comes up
+    /// in neither tree; the failure quotes both views.
+    func checkBootEntry() throws {
+        let machine = try running()
+        let scratch = try TemporaryDirectory(prefix: "harness-boot-check-", in: environment.scratch.path)
+        defer { scratch.remove() }
+        guard let finding = try BootEntryCheck(disk: machine.overlayPath, scratch: scratch.path).inspect() else {
+            log.note("boot entry check skipped: the disk has no ext4 partitions labelled boot and root")
+            return
+        }
+        log.note("read from the host: " + finding.description)
+        guard finding.bootsADeployment else { throw ScenarioError("after the power cut, " + finding.description) }
     }
 
     func powerOn() throws {

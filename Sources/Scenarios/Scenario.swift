@@ -11,6 +11,9 @@ public struct Scenario: Sendable {
     public var tags: [String]
     /// The guest's memory, MiB.
     public var memoryMiB: Int
+    /// What `${NAME}` stands for in the steps: the file's `parameters:` defaults, overridden
+    /// by `harness run --param NAME=VALUE`.
+    public var parameters: [String: String]
     public var steps: [ScenarioStep]
 }
 
@@ -35,9 +38,11 @@ public indirect enum ScenarioStep: Sendable {
     /// The booted deployment's base commit must be the commit of one of these composes
     /// (`image` is the image's own).
     case booted(oneOf: [String])
-    /// Cuts the power at a random moment while the command started last runs (within the
-    /// time that command took when it last ran to the end with `run`).
-    case cutPower
+    /// Cuts the power while the command started last runs: at a random moment within the
+    /// time that command took when it last ran to the end with `run`; or, with `afterSwap`,
+    /// within that many seconds after the boot entries were swapped (`/boot/loader` changed),
+    /// the moments a bootloader may still see the old entries.
+    case cutPower(afterSwap: TimeInterval?)
     /// Restores the power and waits for the guest (console checked).
     case powerOn
     /// The steps `count` times.
@@ -53,7 +58,7 @@ public indirect enum ScenarioStep: Sendable {
         case .compose(let name): "compose " + name
         case .deliver(let name): "deliver " + name
         case .booted(let names): "booted: " + names.joined(separator: " or ")
-        case .cutPower: "cut the power"
+        case .cutPower(let afterSwap): "cut the power" + (afterSwap.map { String(format: " within %.0f s after the boot entries swap", $0) } ?? "")
         case .powerOn: "power on"
         case .repeated(let count, _): "repeat \(count) times"
         }
@@ -70,8 +75,9 @@ extension Scenario {
     /// The guest memory when a scenario does not say.
     public static let defaultMemoryMiB = 1536
 
-    /// Reads `path`.
-    public static func load(_ path: String) throws -> Scenario {
+    /// Reads `path`; `overrides` replace the defaults of parameters it declares (others are
+    /// ignored here: `TestCatalog.select` checks that each names one some scenario has).
+    public static func load(_ path: String, overrides: [String: String] = [:]) throws -> Scenario {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ScenarioError("\(path): cannot read: \(error.localizedDescription)")
@@ -81,8 +87,18 @@ extension Scenario {
             throw ScenarioError("\(path): not YAML: \(error)")
         }
         guard let mapping = node?.mapping else { throw ScenarioError("\(path): expected a mapping with 'description' and 'steps'") }
-        let reader = StepReader(file: path)
-        let known: Set = ["description", "tags", "memory", "steps"]
+        var parameters: [String: String] = [:]
+        if let node = mapping["parameters"] {
+            guard let declared = node.mapping else { throw ScenarioError("\(path): 'parameters' must map names to default values") }
+            for (key, value) in declared {
+                guard let name = key.string, let text = value.string else {
+                    throw ScenarioError("\(path): parameters: each is a name and a default value")
+                }
+                parameters[name] = overrides[name] ?? text
+            }
+        }
+        let reader = StepReader(file: path, parameters: parameters)
+        let known: Set = ["description", "tags", "memory", "parameters", "steps"]
         for key in mapping.keys.compactMap(\.string) where !known.contains(key) {
             throw ScenarioError("\(path): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -95,14 +111,20 @@ extension Scenario {
         }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return Scenario(name: name, file: path, description: description,
-                        tags: try reader.strings(mapping["tags"], key: "tags"), memoryMiB: memory,
+                        tags: try reader.strings(mapping["tags"], key: "tags"), memoryMiB: memory, parameters: parameters,
                         steps: try reader.steps(steps, at: "steps"))
     }
 }
 
-/// Turns the YAML of `steps:` into steps, with errors that name the file and the step.
+/// Turns the YAML of `steps:` into steps, with errors that name the file and the step;
+/// `${NAME}` of a declared parameter becomes its value (any other `${...}` is the shell's).
 private struct StepReader {
     let file: String
+    let parameters: [String: String]
+
+    func substituted(_ text: String) -> String {
+        parameters.reduce(text) { $0.replacingOccurrences(of: "${\($1.key)}", with: $1.value) }
+    }
 
     func fail(_ location: String, _ message: String) -> ScenarioError {
         ScenarioError("\(file): \(location): \(message)")
@@ -118,7 +140,7 @@ private struct StepReader {
             switch keyword {
             case "boot": return .boot
             case "reboot": return .reboot
-            case "cut-power": return .cutPower
+            case "cut-power": return .cutPower(afterSwap: nil)
             case "power-on": return .powerOn
             default: throw fail(location, "unknown step '\(keyword)'")
             }
@@ -131,6 +153,14 @@ private struct StepReader {
         case "run": ["expect", "expect-not", "status", "timeout"]
         case "repeat": ["steps"]
         default: []
+        }
+        if kind == "cut-power" {
+            guard let options = value.mapping, Set(options.keys.compactMap(\.string)) == ["after-swap"],
+                  let seconds = options["after-swap"].flatMap({ $0.int ?? $0.string.flatMap { Int(substituted($0)) } }),
+                  seconds > 0 else {
+                throw fail(location, "'cut-power' takes nothing, or 'after-swap: SECONDS'")
+            }
+            return .cutPower(afterSwap: TimeInterval(seconds))
         }
         if let extra = options.subtracting(allowed).sorted().first {
             throw fail(location, "'\(extra)' does not go with '\(kind)'")
@@ -158,10 +188,12 @@ private struct StepReader {
             guard !names.isEmpty else { throw fail(location + ".booted", "name at least one compose, or image") }
             return .booted(oneOf: names)
         case "repeat":
-            guard let count = value.int, count > 0 else { throw fail(location + ".repeat", "expected a count") }
+            guard let count = value.int ?? value.string.flatMap({ Int(substituted($0)) }), count > 0 else {
+                throw fail(location + ".repeat", "expected a count")
+            }
             guard let body = mapping["steps"] else { throw fail(location, "'repeat' needs 'steps'") }
             return .repeated(count: count, steps: try steps(body, at: location + ".steps"))
-        case "boot", "reboot", "cut-power", "power-on":
+        case "boot", "reboot", "power-on":
             throw fail(location, "'\(kind)' takes nothing: write '- \(kind)'")
         default:
             throw fail(location, "unknown step '\(kind)'")
@@ -169,18 +201,18 @@ private struct StepReader {
     }
 
     func string(_ node: Node, at location: String) throws -> String {
-        guard let text = node.string, !text.isEmpty else { throw fail(location, "expected a string") }
+        guard let text = node.string.map(substituted), !text.isEmpty else { throw fail(location, "expected a string") }
         return text
     }
 
     /// A string or a list of strings; nothing is an empty list.
     func strings(_ node: Node?, key: String) throws -> [String] {
         guard let node else { return [] }
-        if let text = node.string { return [text] }
+        if let text = node.string { return [substituted(text)] }
         guard let sequence = node.sequence else { throw fail(key, "expected a string or a list of strings") }
         return try sequence.map { item in
             guard let text = item.string else { throw fail(key, "expected a string or a list of strings") }
-            return text
+            return substituted(text)
         }
     }
 }

@@ -8,8 +8,9 @@ final class ScenarioRunner {
     let scenario: Scenario
     let session: GuestSession
     private var environment: RunEnvironment { session.environment }
-    /// The command `start` left running in the guest, its pid, and when it started.
-    private var started: (command: String, pid: Int, at: Date)?
+    /// The command `start` left running in the guest, its pid, when it started, and where
+    /// `/boot/loader` pointed just before.
+    private var started: (command: String, pid: Int, at: Date, loader: String)?
     /// How long each command took the last time a `run` step ran it to the end.
     private var durations: [String: TimeInterval] = [:]
     /// The iteration of the innermost `repeat` running now, and its count.
@@ -52,9 +53,10 @@ final class ScenarioRunner {
             durations[command] = Date().timeIntervalSince(begin)
             try check(result, of: command, status: status, expect: expect, expectNot: expectNot)
         case .start(let command):
+            let loader = try session.check("readlink /boot/loader").trimmingCharacters(in: .whitespacesAndNewlines)
             let pid = try session.running().agent.start(command)
-            started = (command, pid, Date())
-            session.log.note("started '\(command)' as pid \(pid)")
+            started = (command, pid, Date(), loader)
+            session.log.note("started '\(command)' as pid \(pid) (/boot/loader -> \(loader))")
         case .compose(let name):
             let commit = try environment.commit(ofCompose: name)
             session.log.note("compose \(name): \(commit)")
@@ -63,8 +65,8 @@ final class ScenarioRunner {
             try session.mount(disk: disk, label: UpdateDisk.label, at: "/run/harness/updates")
         case .booted(let names):
             try checkBooted(oneOf: names)
-        case .cutPower:
-            try cutPowerWhileStartedCommandRuns()
+        case .cutPower(let afterSwap):
+            try cutPowerWhileStartedCommandRuns(afterSwap: afterSwap)
         case .powerOn:
             try session.powerOn()
         case .repeated:
@@ -106,29 +108,60 @@ final class ScenarioRunner {
 
     /// Cuts the power at a random moment of the started command: within the time it took when
     /// it last ran to the end (60 s if it never did), plus a tenth, so that some cuts fall
-    /// after it finished. Inside `repeat`, iteration i of n cuts within the i-th of n equal
-    /// slices of that window, so the trials cover the start, the middle and the end (where
-    /// the deployment is written and the boot entries are swapped). If the command ends
-    /// before the moment, the power is cut right then.
-    private func cutPowerWhileStartedCommandRuns() throws {
+    /// after it finished; or, with `afterSwap`, within that many seconds after `/boot/loader`
+    /// changed (polled in the guest), when a bootloader that does not replay the /boot journal
+    /// may still see the old entries. Inside `repeat`, iteration i of n cuts within the i-th of
+    /// n equal slices of the window, so the trials cover all of it. If the command ends before
+    /// the moment, the power is cut right then. Then the disk is read as the bootloader will.
+    private func cutPowerWhileStartedCommandRuns(afterSwap: TimeInterval?) throws {
         guard let started else { throw ScenarioError("'cut-power' needs a command left running by a 'start' step") }
-        let measured = durations[started.command] ?? 60
-        let window = measured * 1.1
         let (index, count) = iteration ?? (1, 1)
+        let agent = try session.running().agent
+        let origin: Date
+        let window: TimeInterval
+        if let afterSwap {
+            origin = try waitForSwap(from: started.loader, while: started, agent: agent)
+            window = afterSwap
+        } else {
+            origin = started.at
+            window = (durations[started.command] ?? 60) * 1.1
+        }
         let slice = window / Double(count)
         let delay = Double.random(in: slice * Double(index - 1)...slice * Double(index))
-        session.log.note(String(format: "cutting the power %.1f s into '%@' (%.1f s to the end when it last ran; this cut's slice %.1f-%.1f s)",
-                                delay, started.command, measured, slice * Double(index - 1), slice * Double(index)))
-        let agent = try session.running().agent
-        while Date().timeIntervalSince(started.at) < delay {
-            if let result = try? agent.status(of: started.pid) {
+        session.log.note(String(format: "cutting the power %.1f s after %@ (this cut's slice %.1f-%.1f s of %.1f s)",
+                                delay, afterSwap == nil ? "'\(started.command)' started" : "the boot entries swapped",
+                                slice * Double(index - 1), slice * Double(index), window))
+        var ended = false
+        while Date().timeIntervalSince(origin) < delay {
+            if !ended, let result = try? agent.status(of: started.pid) {
                 session.log.command(started.command, result: result)
-                session.log.note(String(format: "it ended after %.1f s, before the cut", Date().timeIntervalSince(started.at)))
-                break
+                session.log.note(String(format: "it ended after %.1f s", Date().timeIntervalSince(started.at)))
+                ended = true
+                if afterSwap == nil { break }
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
         try session.cutPower()
         self.started = nil
+        try session.checkBootEntry()
+    }
+
+    /// Polls `/boot/loader` in the guest until it no longer points at `loader`; returns when it
+    /// was seen to change. The started command ending first without a swap is an error.
+    private func waitForSwap(from loader: String, while started: (command: String, pid: Int, at: Date, loader: String),
+                             agent: GuestAgent) throws -> Date {
+        while true {
+            let now = try session.run("readlink /boot/loader").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if now != loader {
+                session.log.note(String(format: "the boot entries swapped (/boot/loader -> %@) %.1f s into '%@'",
+                                        now, Date().timeIntervalSince(started.at), started.command))
+                return Date()
+            }
+            if let result = try? agent.status(of: started.pid) {
+                session.log.command(started.command, result: result)
+                throw ScenarioError("'\(started.command)' ended (exit status \(result.exitCode)) without swapping the boot entries")
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
     }
 }

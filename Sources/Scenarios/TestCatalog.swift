@@ -60,14 +60,16 @@ public struct TestCatalog: Sendable {
 
     /// The checkout's tests, or, when `externalDirectories` is not empty, only the tests
     /// found in those (as `kola run -E`).
-    public static func load(project: ProjectLayout, externalDirectories: [String] = []) throws -> TestCatalog {
+    /// `parameters` (`harness run --param`) override the scenarios' defaults.
+    public static func load(project: ProjectLayout, externalDirectories: [String] = [],
+                            parameters: [String: String] = [:]) throws -> TestCatalog {
         if !externalDirectories.isEmpty {
             let tests = try externalDirectories.flatMap { try ExternalTestDiscovery.discover(in: $0) }
             return TestCatalog(entries: tests.map(TestEntry.external))
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: project.scenariosDirectory)
             .filter { $0.hasSuffix(".yaml") }.sorted()
-        let scenarios = try files.map { try Scenario.load(project.scenariosDirectory + "/" + $0) }
+        let scenarios = try files.map { try Scenario.load(project.scenariosDirectory + "/" + $0, overrides: parameters) }
         let kolaLike = try ExternalTestDiscovery.discover(in: project.kolaLikeDirectory, projectName: "harness")
         return TestCatalog(entries: scenarios.map(TestEntry.scenario) + kolaLike.map(TestEntry.external))
     }
@@ -75,13 +77,20 @@ public struct TestCatalog: Sendable {
     /// The tests matching any of `patterns` (globs on the name; every test when there are
     /// none) and carrying one of `tags` (when any are given). A pattern that matches no test
     /// is an error: a typo must not pass as a green run.
-    public func select(patterns: [String], tags: [String]) throws -> [TestEntry] {
+    /// Each of `parameters` must be one that a selected scenario declares.
+    public func select(patterns: [String], tags: [String], parameters: [String] = []) throws -> [TestEntry] {
         for pattern in patterns where !entries.contains(where: { TestNamePattern.matches(pattern, $0.name) }) {
             throw ScenarioError("no test matches '\(pattern)' (harness list names them)")
         }
-        return entries.filter { entry in
+        let selected = entries.filter { entry in
             (patterns.isEmpty || patterns.contains { TestNamePattern.matches($0, entry.name) })
                 && (tags.isEmpty || !Set(tags).isDisjoint(with: entry.tags))
         }
+        for name in parameters where !selected.contains(where: { entry in
+            if case .scenario(let scenario) = entry { scenario.parameters[name] != nil } else { false }
+        }) {
+            throw ScenarioError("--param \(name): no selected scenario has a parameter of that name")
+        }
+        return selected
     }
 }

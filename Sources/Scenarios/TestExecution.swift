@@ -8,12 +8,13 @@ import ToolSupport
 struct TestExecution {
     let environment: RunEnvironment
 
-    /// Runs a scenario or an exclusive kola test on a machine of its own.
-    func run(_ entry: TestEntry) -> TestResult {
+    /// Runs a scenario or an exclusive kola test on a machine of its own; `iteration` is the
+    /// run of `--multiply`, if any.
+    func run(_ entry: TestEntry, iteration: Int? = nil) -> TestResult {
         let startedAt = Date()
         let log: TestLog
-        do { log = try TestLog(name: entry.name, directory: environment.outputDirectory + "/" + entry.name) } catch {
-            return result(entry.name, entry.kind, startedAt: startedAt, log: nil, failure: error, excerpt: nil)
+        do { log = try TestLog(name: entry.name, directory: artifactsPath(entry.name, iteration)) } catch {
+            return result(entry.name, iteration, entry.kind, startedAt: startedAt, log: nil, failure: error, excerpt: nil)
         }
         let session = GuestSession(environment: environment, log: log, memoryMiB: entry.memoryMiB)
         var failure: (any Error)?
@@ -34,17 +35,17 @@ struct TestExecution {
         let excerpt = failure == nil ? nil : session.consoleExcerpt()
         session.stop(keepDisk: failure != nil && environment.keepFailed)
         session.removeScratchDisks()
-        return result(entry.name, entry.kind, startedAt: startedAt, log: log, failure: failure, excerpt: excerpt)
+        return result(entry.name, iteration, entry.kind, startedAt: startedAt, log: log, failure: failure, excerpt: excerpt)
     }
 
     /// Runs kola tests that allow it (`exclusive: false`) one after the other on one
     /// machine, as kola does; each still gets its own result and transcript, and the shared
     /// machine's console and journal go to every one of them.
-    func runShared(_ tests: [ExternalTest], group: String) -> [TestResult] {
+    func runShared(_ tests: [ExternalTest], group: String, iteration: Int? = nil) -> [TestResult] {
         let startedAt = Date()
         let groupLog: TestLog
         do { groupLog = try TestLog(name: group, directory: environment.outputDirectory + "/" + group) } catch {
-            return tests.map { result($0.name, "external", startedAt: startedAt, log: nil, failure: error, excerpt: nil) }
+            return tests.map { result($0.name, iteration, "external", startedAt: startedAt, log: nil, failure: error, excerpt: nil) }
         }
         let session = GuestSession(environment: environment, log: groupLog, memoryMiB: tests.map { TestEntry.external($0).memoryMiB }.max() ?? Scenario.defaultMemoryMiB)
         var bootFailure: (any Error)?
@@ -59,8 +60,8 @@ struct TestExecution {
         for test in tests {
             let testStart = Date()
             let log: TestLog
-            do { log = try TestLog(name: test.name, directory: environment.outputDirectory + "/" + test.name) } catch {
-                results.append(result(test.name, "external", startedAt: testStart, log: nil, failure: error, excerpt: nil))
+            do { log = try TestLog(name: test.name, directory: artifactsPath(test.name, iteration)) } catch {
+                results.append(result(test.name, iteration, "external", startedAt: testStart, log: nil, failure: error, excerpt: nil))
                 continue
             }
             logs.append(log)
@@ -76,7 +77,7 @@ struct TestExecution {
                 session.log = groupLog
             }
             let excerpt = failure == nil ? nil : session.consoleExcerpt()
-            results.append(result(test.name, "external", startedAt: testStart, log: log, failure: failure, excerpt: excerpt))
+            results.append(result(test.name, iteration, "external", startedAt: testStart, log: log, failure: failure, excerpt: excerpt))
         }
         session.stop(keepDisk: results.contains { $0.status == .failed } && environment.keepFailed)
         for log in logs {
@@ -105,11 +106,16 @@ struct TestExecution {
         }
     }
 
-    private func result(_ name: String, _ kind: String, startedAt: Date, log: TestLog?, failure: (any Error)?,
-                        excerpt: String?) -> TestResult {
-        TestResult(name: name, kind: kind, status: failure == nil ? .passed : .failed, startedAt: startedAt,
+    private func artifactsPath(_ name: String, _ iteration: Int?) -> String {
+        environment.outputDirectory + "/" + TestResult.artifactsDirectory(name: name, iteration: iteration)
+    }
+
+    private func result(_ name: String, _ iteration: Int?, _ kind: String, startedAt: Date, log: TestLog?,
+                        failure: (any Error)?, excerpt: String?) -> TestResult {
+        TestResult(name: name, iteration: iteration, kind: kind, status: failure == nil ? .passed : .failed, startedAt: startedAt,
                    duration: Date().timeIntervalSince(startedAt), steps: log?.steps ?? [], boots: log?.boots ?? [],
-                   failure: failure.map { String(describing: $0) }, consoleExcerpt: excerpt, artifactsDirectory: name)
+                   failure: failure.map { String(describing: $0) }, consoleExcerpt: excerpt,
+                   artifactsDirectory: TestResult.artifactsDirectory(name: name, iteration: iteration))
     }
 }
 

@@ -52,6 +52,8 @@ public struct TestResult: Codable, Sendable {
 
     /// The test's name: a scenario's (`upgrade-rollback`) or kola's (`ext.kola-like.read-only-usr`).
     public var name: String
+    /// Which of the runs `--multiply N` asked for this is (1...N); nil without `--multiply`.
+    public var iteration: Int?
     /// `scenario` or `external`.
     public var kind: String
     public var status: Status
@@ -74,10 +76,11 @@ public struct TestResult: Codable, Sendable {
     /// output directory.
     public var artifactsDirectory: String
 
-    public init(name: String, kind: String, status: Status, startedAt: Date, duration: TimeInterval,
+    public init(name: String, iteration: Int? = nil, kind: String, status: Status, startedAt: Date, duration: TimeInterval,
                 steps: [Step] = [], boots: [Boot] = [], failure: String? = nil, consoleExcerpt: String? = nil,
                 skipReason: String? = nil, attempts: Int = 1, flaky: Bool = false, artifactsDirectory: String) {
         self.name = name
+        self.iteration = iteration
         self.kind = kind
         self.status = status
         self.startedAt = startedAt
@@ -94,6 +97,27 @@ public struct TestResult: Codable, Sendable {
 
     /// Seconds spent booting (power-on or reboot until the agent answered).
     public var bootTime: TimeInterval { boots.reduce(0) { $0 + $1.duration } }
+
+    /// The name the reports show: `power-cut` or, with `--multiply`, `power-cut#3`.
+    public var displayName: String { iteration.map { "\(name)#\($0)" } ?? name }
+
+    /// Where a test's artifacts go, relative to the output directory: `NAME`, or `NAME/3` for
+    /// the third run of `--multiply`.
+    static func artifactsDirectory(name: String, iteration: Int?) -> String {
+        iteration.map { "\(name)/\($0)" } ?? name
+    }
+}
+
+/// How often a test passed over the runs `--multiply` made of it: how flakiness is measured.
+public struct PassRate: Codable, Sendable, Equatable {
+    public var name: String
+    public var runs: Int
+    public var passed: Int
+
+    /// `39 of 40 passed (97.5%)`.
+    public var summary: String {
+        String(format: "%d of %d passed (%.1f%%)", passed, runs, runs > 0 ? Double(passed) / Double(runs) * 100 : 0)
+    }
 }
 
 /// A whole `harness run`: every test's result, in the order they were selected.
@@ -105,6 +129,8 @@ public struct RunResult: Codable, Sendable {
     public var commit: String
     public var parallel: Int
     public var tests: [TestResult]
+    /// Per test run more than once with `--multiply`, in selection order; empty otherwise.
+    public var passRates: [PassRate]
 
     public init(startedAt: Date, duration: TimeInterval, image: String, commit: String, parallel: Int, tests: [TestResult]) {
         self.startedAt = startedAt
@@ -113,6 +139,16 @@ public struct RunResult: Codable, Sendable {
         self.commit = commit
         self.parallel = parallel
         self.tests = tests
+        var rates: [PassRate] = []
+        for test in tests where test.iteration != nil {
+            if let index = rates.firstIndex(where: { $0.name == test.name }) {
+                rates[index].runs += 1
+                rates[index].passed += test.status == .passed ? 1 : 0
+            } else {
+                rates.append(PassRate(name: test.name, runs: 1, passed: test.status == .passed ? 1 : 0))
+            }
+        }
+        passRates = rates
     }
 
     public var failed: [TestResult] { tests.filter { $0.status == .failed } }

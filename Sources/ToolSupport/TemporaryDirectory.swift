@@ -7,15 +7,22 @@ import Foundation
 public final class TemporaryDirectory {
     public let path: String
 
-    /// Creates `<parent>/<prefix>XXXXXX`; the parent defaults to `$TMPDIR` or `/var/tmp`.
+    /// Creates `<parent>/<prefix><pid>-XXXXXX` (see `create`).
     public init(prefix: String, in parent: String? = nil) throws {
-        let base = parent ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? "/var/tmp"
-        var template = Array("\(base)/\(prefix)XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
-        path = String(cString: made)
+        path = try Self.create(prefix: prefix, in: parent)
         InterruptCleanup.shared.register(path)
+    }
+
+    /// Where scratch directories go unless a caller says otherwise: `$TMPDIR` or `/var/tmp`.
+    public static var defaultParent: String { ProcessInfo.processInfo.environment["TMPDIR"] ?? "/var/tmp" }
+
+    /// Makes `<parent>/<prefix><pid>-XXXXXX` and returns its path; nothing removes it. The pid
+    /// in the name lets a later run remove what a killed one left (`AbandonedScratch`).
+    public static func create(prefix: String, in parent: String? = nil) throws -> String {
+        let base = parent ?? defaultParent
+        var template = Array("\(base)/\(prefix)\(getpid())-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw SystemCallError("mkdtemp", path: base) }
+        return String(cString: made)
     }
 
     /// Removes the directory now; also done on deinit.

@@ -12,12 +12,7 @@ enum CopyUpMount {
     /// Mounts `tree` at a new mount point, runs `body` with the mount point's path, then
     /// unmounts (also when interrupted) and removes the mount point.
     static func with<Result>(tree: String, _ body: (String) throws -> Result) throws -> Result {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/var/tmp"
-        var template = Array("\(base)/harness-rofiles-\(getpid())-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw SystemCallError("mkdtemp", path: base)
-        }
-        let mountPoint = String(cString: made)
+        let mountPoint = try TemporaryDirectory.create(prefix: "harness-rofiles-")
         // Never registered as a scratch path: removing it recursively while mounted would
         // delete the tree through the mount. It is unmounted first, then only rmdir'ed.
         let key = "rofiles:" + mountPoint
@@ -43,12 +38,5 @@ enum CopyUpMount {
         rmdir(mountPoint)
     }
 
-    /// Whether `path` is a mount point, by /proc/self/mountinfo.
-    static func isMounted(_ path: String) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
-        return table.split(whereSeparator: \.isNewline).contains { line in
-            let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4] == path
-        }
-    }
+    static func isMounted(_ path: String) -> Bool { MountTable.mountPoints().contains(path) }
 }

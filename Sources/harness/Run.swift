@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Machine
 import Scenarios
 import ToolSupport
 
@@ -29,6 +30,12 @@ struct Run: ParsableCommand {
     @Option(help: "Run a failed test again up to N times; passing on a rerun marks it flaky.")
     var rerunFailed = 0
 
+    @Option(name: .customLong("param"), help: ArgumentHelp("Set a scenario parameter (power-cut: trials, upgrade); repeatable.", valueName: "name=value"))
+    var parameters: [String] = []
+
+    @Option(help: "Run each selected test N times (kola's --multiply); the reports give each test's pass rate.")
+    var multiply = 1
+
     @Option(help: "Only tests with this tag; repeatable.")
     var tag: [String] = []
 
@@ -56,22 +63,27 @@ struct Run: ParsableCommand {
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
         guard rerunFailed >= 0 else { throw ValidationError("--rerun-failed must not be negative") }
+        guard multiply >= 1 else { throw ValidationError("--multiply must be at least 1") }
     }
 
     func run() throws {
         let started = Date()
         let layout = try projectLayout(project)
-        let catalog = try TestCatalog.load(project: layout, externalDirectories: externalDirectories.map(absolute))
-        let selection = try catalog.select(patterns: patterns, tags: tag)
+        let overrides = try parameterValues()
+        let catalog = try TestCatalog.load(project: layout, externalDirectories: externalDirectories.map(absolute),
+                                           parameters: overrides)
+        let selection = try catalog.select(patterns: patterns, tags: tag, parameters: Array(overrides.keys))
         guard !selection.isEmpty else { throw ValidationError("no test has the tags \(tag.joined(separator: ", "))") }
         var options = RunOptions()
         options.parallel = parallel
         options.rerunFailed = rerunFailed
+        options.multiply = multiply
         options.denylist = try denylist.map { try Denylist.load(absolute($0)) }
         let outputDirectory = try makeOutputDirectory()
         Console.progress("Running \(selection.count) test(s): \(selection.map(\.name).joined(separator: ", "))")
         Console.progress("Output: \(outputDirectory)")
 
+        try Machine.destroyLeftovers(stateDirectory: state.path, connectURI: connect)
         let image = try TestImage.prepare(treefile: absolute(treefile ?? layout.defaultTreefile), stateDirectory: state.path)
         let environment = try RunEnvironment(project: layout, stateDirectory: state.path, image: image,
                                              outputDirectory: outputDirectory, connectURI: connect, keepFailed: keepFailed)
@@ -83,6 +95,18 @@ struct Run: ParsableCommand {
         report(run, outputDirectory: outputDirectory)
         if json { try printJSON(run) }
         if !run.failed.isEmpty { throw ExitCode.failure }
+    }
+
+    /// `--param NAME=VALUE`s by name.
+    private func parameterValues() throws -> [String: String] {
+        var values: [String: String] = [:]
+        for parameter in parameters {
+            guard let equals = parameter.firstIndex(of: "="), equals != parameter.startIndex else {
+                throw ValidationError("--param '\(parameter)': expected NAME=VALUE")
+            }
+            values[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
+        }
+        return values
     }
 
     /// OUTPUT, or `harness-output/run-DATE` with `harness-output/latest` pointing to it.
@@ -105,13 +129,14 @@ struct Run: ParsableCommand {
     /// The summary on stderr: each failure with its console evidence, then the totals.
     private func report(_ run: RunResult, outputDirectory: String) {
         for result in run.failed {
-            Console.error("\(result.name) failed: \(result.failure ?? "")")
+            Console.error("\(result.displayName) failed: \(result.failure ?? "")")
             if let excerpt = result.consoleExcerpt {
-                Console.progress("Console of \(result.name) at the failure:\n" + excerpt.split(separator: "\n").map { "  | " + $0 }.joined(separator: "\n"))
+                Console.progress("Console of \(result.displayName) at the failure:\n" + excerpt.split(separator: "\n").map { "  | " + $0 }.joined(separator: "\n"))
             }
             Console.progress("Artifacts: \(outputDirectory)/\(result.artifactsDirectory)")
         }
         let count = { (status: TestResult.Status) in run.tests.filter { $0.status == status }.count }
+        for rate in run.passRates { Console.progress("\(rate.name): \(rate.summary)") }
         let flaky = run.tests.filter(\.flaky).count
         Console.progress(String(format: "%d passed%@, %d failed, %d skipped in %.0f s; report: %@/report.html",
                                 count(.passed), flaky > 0 ? " (\(flaky) flaky)" : "", count(.failed), count(.skipped),

@@ -142,3 +142,24 @@ import ToolSupport
         semaphore.wait(timeout: .now() + .seconds(seconds)) == .success
     }
 }
+
+/// Scratch directories named with their owner's pid: what a killed process left goes at the
+/// next run, a live process's stays.
+@Suite struct AbandonedScratchTests {
+    @Test func onlyTheDirectoriesOfDeadProcessesAreRemoved() throws {
+        let parent = try TemporaryDirectory(prefix: "harness-sweep-test-")
+        defer { parent.remove() }
+        let finished = try Program.run(["sh", "-c", "echo $$"])
+        let dead = try #require(Int32(finished.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let abandoned = parent.path + "/harness-machine-\(dead)-AbC123"
+        let mine = try TemporaryDirectory(prefix: "harness-machine-", in: parent.path)
+        let other = parent.path + "/unrelated-\(dead)-AbC123"
+        for path in [abandoned, other] { try FileManager.default.createDirectory(atPath: path + "/inside", withIntermediateDirectories: true) }
+        #expect(mine.path.contains("-\(getpid())-"), "scratch names carry the owner's pid")
+        let removed = AbandonedScratch.sweep([parent.path])
+        #expect(removed == [abandoned])
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: mine.path), "a live process's scratch stays")
+        #expect(FileManager.default.fileExists(atPath: other), "names without the prefix are not ours")
+    }
+}

@@ -109,6 +109,27 @@ import Testing
 
     // MARK: TAP
 
+    @Test func multipliedRunsAreResultsOfTheirOwnWithAPassRate() throws {
+        let runs = (1...4).map { iteration in
+            TestResult(name: "power-cut-after-swap", iteration: iteration, kind: "scenario",
+                       status: iteration == 3 ? .failed : .passed, startedAt: Date(), duration: 100,
+                       failure: iteration == 3 ? "the bootloader would boot what does not exist" : nil,
+                       artifactsDirectory: TestResult.artifactsDirectory(name: "power-cut-after-swap", iteration: iteration))
+        }
+        let run = RunResult(startedAt: Date(), duration: 400, image: "i", commit: "c", parallel: 1, tests: runs)
+        #expect(run.passRates == [PassRate(name: "power-cut-after-swap", runs: 4, passed: 3)])
+        #expect(run.passRates[0].summary == "3 of 4 passed (75.0%)")
+        #expect(runs[2].artifactsDirectory == "power-cut-after-swap/3")
+        let tap = TAPReport.text(run)
+        #expect(tap.contains("not ok 3 - power-cut-after-swap\\#3"))
+        #expect(tap.contains("# power-cut-after-swap: 3 of 4 passed (75.0%)"))
+        let junit = JUnitReport.xml(run)
+        #expect(Self.isWellFormed(junit))
+        #expect(junit.contains(#"<testcase name="power-cut-after-swap#4""#))
+        #expect(junit.contains(#"name="pass-rate power-cut-after-swap" value="3 of 4 passed (75.0%)""#))
+        #expect(HTMLReport.html(run).contains("3 of 4 passed"))
+    }
+
     @Test func tapHasThePlanAndOneTestPointPerTest() {
         let lines = TAPReport.text(Self.run).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(Array(lines.prefix(3)) == ["TAP version 13", "1..4", "ok 1 - upgrade-rollback"])

@@ -24,7 +24,7 @@ import Testing
         let layout = ProjectLayout(root: TestPaths.packageRoot)
         let catalog = try TestCatalog.load(project: layout)
         let scenarios = catalog.entries.compactMap { if case .scenario(let scenario) = $0 { scenario } else { nil } }
-        #expect(scenarios.map(\.name) == ["kargs", "layering", "override-replace", "power-cut", "upgrade-rollback"])
+        #expect(scenarios.map(\.name) == ["kargs", "layering", "override-replace", "power-cut-after-swap", "power-cut", "upgrade-rollback"])
         for scenario in scenarios {
             guard case .boot = scenario.steps.first(where: { if case .compose = $0 { false } else { true } }) else {
                 Issue.record("\(scenario.name): the first step after composes must boot")
@@ -37,6 +37,49 @@ import Testing
                 #expect(FileManager.default.fileExists(atPath: layout.scenarioTreefilesDirectory + "/\(name).yaml"), "\(scenario.name): \(name)")
             }
         }
+    }
+
+    @Test func parametersFillTheStepsAndCanBeOverridden() throws {
+        let fixture = try KolaFixtureDirectory()
+        let path = try fixture.write("trials.yaml", """
+            description: parameters
+            parameters:
+              upgrade: treectl upgrade
+              trials: "3"
+            steps:
+              - boot
+              - repeat: ${trials}
+                steps:
+                  - start: ${upgrade} --check
+                  - cut-power: {after-swap: 40}
+                  - run: echo ${HOME}
+            """)
+        let defaults = try Scenario.load(path)
+        guard case .repeated(let count, let steps) = defaults.steps[1] else { Issue.record("no repeat"); return }
+        #expect(count == 3)
+        guard case .start(let command) = steps[0], case .cutPower(let afterSwap) = steps[1], case .run(let echo, _, _, _, _) = steps[2] else {
+            Issue.record("steps not read: \(steps)")
+            return
+        }
+        #expect(command == "treectl upgrade --check")
+        #expect(afterSwap == 40)
+        #expect(echo == "echo ${HOME}", "a name that is not a parameter is the shell's")
+
+        let overridden = try Scenario.load(path, overrides: ["trials": "7", "upgrade": "ostree admin upgrade"])
+        guard case .repeated(7, let body) = overridden.steps[1], case .start("ostree admin upgrade --check") = body[0] else {
+            Issue.record("overrides not applied: \(overridden.steps)")
+            return
+        }
+    }
+
+    @Test func aParameterNoSelectedScenarioHasIsRefused() throws {
+        let catalog = try TestCatalog.load(project: ProjectLayout(root: TestPaths.packageRoot))
+        #expect(throws: ScenarioError.self) { try catalog.select(patterns: ["upgrade-rollback"], tags: [], parameters: ["trials"]) }
+        #expect(try catalog.select(patterns: ["power-cut"], tags: [], parameters: ["trials"]).count == 1)
+    }
+
+    @Test func cutPowerTakesOnlyAfterSwap() {
+        #expect(loadError("description: x\nsteps:\n  - boot\n  - cut-power: {after: 3}\n").contains("'cut-power' takes nothing, or 'after-swap: SECONDS'"))
     }
 
     @Test func stepsAndTheirOptionsAreRead() throws {

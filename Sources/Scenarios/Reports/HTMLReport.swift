@@ -75,6 +75,7 @@ public enum HTMLReport {
             <dt>Commit</dt><dd><code>\(e(run.commit))</code></dd>
             <dt>Parallel</dt><dd>\(run.parallel)</dd>
             <dt>Tests</dt><dd>\(run.tests.count): \(totals) <small>(flaky: passed on a rerun)</small></dd>
+            \(run.passRates.map { "<dt>Pass rate</dt><dd>\(e($0.name)): \(e($0.summary))</dd>" }.joined(separator: "\n"))
             <dt>Total time</dt><dd>\(ReportText.seconds(run.duration))</dd>
             </dl>
             """
@@ -83,7 +84,7 @@ public enum HTMLReport {
     static func summary(_ run: RunResult) -> String {
         let rows = run.tests.enumerated().map { index, test in
             "<tr>"
-                + ##"<td><a href="#test-\##(index + 1)">\##(e(test.name))</a></td>"##
+                + ##"<td><a href="#test-\##(index + 1)">\##(e(test.displayName))</a></td>"##
                 + #"<td class="status \#(status(test))">\#(status(test))</td>"#
                 + #"<td class="number">\#(ReportText.seconds(test.duration))</td>"#
                 + #"<td class="number">\#(bootShare(test))</td>"#
@@ -103,7 +104,7 @@ public enum HTMLReport {
 
     static func section(_ test: TestResult, number: Int) -> String {
         var parts = [
-            #"<h2 id="test-\#(number)">\#(e(test.name)) <span class="status \#(status(test))">\#(status(test))</span></h2>"#,
+            #"<h2 id="test-\#(number)">\#(e(test.displayName)) <span class="status \#(status(test))">\#(status(test))</span></h2>"#,
             "<p>\(e(test.kind)), started \(test.startedAt.formatted(.iso8601)), \(ReportText.seconds(test.duration)), "
                 + "booting \(bootShare(test)), \(test.attempts) attempt\(test.attempts == 1 ? "" : "s")</p>",
         ]

@@ -18,6 +18,7 @@ public enum JUnitReport {
             property("image", run.image),
             property("commit", run.commit),
             property("parallel", String(run.parallel)),
+        ] + run.passRates.map { property("pass-rate " + $0.name, $0.summary) } + [
             "    </properties>",
         ]
         for test in run.tests {
@@ -34,7 +35,7 @@ public enum JUnitReport {
     static func testcase(_ test: TestResult) -> [String] {
         let classname = test.kind == "external" ? "ext" : test.kind
         var lines = [
-            #"    <testcase name="\#(ReportText.escaped(test.name))" classname="\#(ReportText.escaped(classname))" "#
+            #"    <testcase name="\#(ReportText.escaped(test.displayName))" classname="\#(ReportText.escaped(classname))" "#
                 + #"time="\#(time(test.duration))">"#,
         ]
         switch test.status {

@@ -10,12 +10,13 @@ public enum TAPReport {
         for (index, test) in run.tests.enumerated() {
             lines += testPoint(test, number: index + 1)
         }
+        lines += run.passRates.map { "# \(oneLine($0.name)): \($0.summary)" }
         return lines.joined(separator: "\n") + "\n"
     }
 
     static func testPoint(_ test: TestResult, number: Int) -> [String] {
         // A `#` in the description would start a directive; TAP escapes it with a backslash.
-        let description = oneLine(test.name).replacingOccurrences(of: "#", with: "\\#")
+        let description = oneLine(test.displayName).replacingOccurrences(of: "#", with: "\\#")
         switch test.status {
         case .passed:
             let point = "ok \(number) - \(description)"
