@@ -11,6 +11,8 @@ public final class InterruptCleanup: @unchecked Sendable {
     private var actions: [String: @Sendable () -> Void] = [:]
     private var children: Set<pid_t> = []
     private var sources: [DispatchSourceSignal] = []
+    /// The thread running the interrupt handler, once one runs.
+    private var handlerThread: pthread_t?
 
     /// Removes `path` if the process is interrupted before `unregister`.
     public func register(_ path: String) {
@@ -50,6 +52,15 @@ public final class InterruptCleanup: @unchecked Sendable {
         return running
     }
 
+    /// Once an interrupt is being handled, parks the calling thread for good: the handler
+    /// ends the process with 128 + signal after its clean-up, and a thread that saw its child
+    /// end must not exit first (with another status, the clean-up half done).
+    public func parkIfInterrupted() {
+        // The handler's own thread runs programs too (unmounting, destroying): never park it.
+        guard let handler = lock.withLock({ handlerThread }), pthread_equal(handler, pthread_self()) == 0 else { return }
+        while true { pause() }
+    }
+
     /// On SIGINT or SIGTERM: end the running children, run every registered action, remove every
     /// registered path, then exit with 128 + signal.
     public func installSignalHandlers() {
@@ -58,6 +69,7 @@ public final class InterruptCleanup: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
                 FileHandle.standardError.write(Data("interrupted: cleaning up\n".utf8))
+                lock.withLock { handlerThread = pthread_self() }
                 endChildren()
                 let (pending, pendingActions) = lock.withLock { (paths, actions) }
                 for action in pendingActions.values { action() }

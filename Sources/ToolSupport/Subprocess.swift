@@ -150,6 +150,8 @@ public enum Program {
         } catch let failure as SubprocessError {
             throw ProgramError(command: arguments, kind: .couldNotRun(reason: "\(failure)"))
         }
+        // A child ended by an interrupt is not a failure to report: the handler exits.
+        InterruptCleanup.shared.parkIfInterrupted()
         let status = switch result.terminationStatus {
         case .exited(let code): code
         case .signaled(let signal): 128 + signal

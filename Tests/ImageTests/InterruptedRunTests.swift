@@ -14,7 +14,7 @@ extension DefaultImageBootTests {
             let output = try ProcessScratchDirectory.path() + "/interrupted-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             let errorsPath = output + ".stderr"
-            FileManager.default.createFile(atPath: errorsPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: HarnessExecutable.path)
             process.arguments = ["run", "--state-dir", DefaultImageBootTests.stateDirectory, "--project", TestPaths.packageRoot,

@@ -9,16 +9,15 @@ public enum ProcessScratchDirectory {
         try creation.get()
     }
 
+    /// Named with the test process's pid: what a killed test run left, the next harness
+    /// command removes (`AbandonedScratch`).
     private static let creation: Result<String, any Error> = Result {
-        var template = Array("/var/tmp/harness-fixtures-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
+        let made = try TemporaryDirectory.create(prefix: "harness-fixtures-", in: "/var/tmp")
         atexit {
             if case .success(let path) = ProcessScratchDirectory.creation {
                 FileTree.removeRecursively(path)
             }
         }
-        return String(cString: made)
+        return made
     }
 }
