@@ -181,8 +181,10 @@ public struct BootEntryCheck {
     private func ext4Label(_ partition: Partition) throws -> String? {
         let superblock = scratch + "/superblock"
         defer { try? FileManager.default.removeItem(atPath: superblock) }
+        // qemu-img dd (7.2) counts `count` from the start of the input, not from `skip`.
+        let block = partition.offset / 1024 + 1
         try Program.check(["qemu-img", "dd", "-U", "-f", "qcow2", "-O", "raw", "bs=1024",
-                           "skip=\(partition.offset / 1024 + 1)", "count=1", "if=" + disk, "of=" + superblock])
+                           "skip=\(block)", "count=\(block + 1)", "if=" + disk, "of=" + superblock])
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: superblock)))
         guard bytes.count >= 136, bytes[56] == 0x53, bytes[57] == 0xEF else { return nil }
         return String(decoding: bytes[120..<136].prefix { $0 != 0 }, as: UTF8.self)

@@ -405,9 +405,10 @@ public final class RootedTree {
         return names
     }
 
+    /// Walks the open directory `fd`, which it closes.
     private static func walk(_ fd: Int32, prefix: String, display: String, into result: inout [(String, stat)]) throws {
-        let names = try Self.names(inDirectory: try SystemCallError.check("dup", display) { dup(fd) }, display).sorted()
         defer { close(fd) }
+        let names = try Self.names(inDirectory: try SystemCallError.check("dup", display) { dup(fd) }, display).sorted()
         for name in names {
             var st = stat()
             try SystemCallError.check("stat", display + "/" + name) { fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) }

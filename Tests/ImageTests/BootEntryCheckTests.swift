@@ -28,6 +28,7 @@ import ToolSupport
         try FileManager.default.createSymbolicLink(atPath: root + "/ostree/boot.1", withDestinationPath: "boot.1.0")
         try FileManager.default.createSymbolicLink(atPath: root + "/ostree/boot.1.0/os/abc/0",
                                                    withDestinationPath: "../../../deploy/os/deploy/abc.0")
+        try FileManager.default.createDirectory(atPath: root + "/ostree/deploy/os/deploy/def.0/usr", withIntermediateDirectories: true)
         if rootHasDeployment {
             try FileManager.default.createDirectory(atPath: root + "/ostree/deploy/os/deploy/abc.0/usr", withIntermediateDirectories: true)
         }
