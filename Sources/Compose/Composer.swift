@@ -51,7 +51,6 @@ public struct Composer {
         let cache = try PackageCache(path: options.cacheDirectory + "/pkgcache-repo")
         let scratchParent = options.cacheDirectory + "/tmp"
         try FileManager.default.createDirectory(atPath: scratchParent, withIntermediateDirectories: true)
-        AbandonedScratch.sweep([scratchParent], prefixes: ["compose-"])
         let scratch = try TemporaryDirectory(prefix: "compose-", in: scratchParent)
         defer { scratch.remove() }
         let root = scratch.path + "/root"

@@ -40,7 +40,6 @@ struct LayeredCommit {
         guard origin.hasLayers else { return base }
         let cache = try PackageCache(path: client.sysroot.repositoryPath)
         // Scratch inside the repository: the same filesystem, so checkouts can hard-link.
-        AbandonedScratch.sweep([client.sysroot.repositoryPath + "/tmp"], prefixes: ["treectl-"])
         let scratch = try TemporaryDirectory(prefix: "treectl-", in: client.sysroot.repositoryPath + "/tmp")
         defer { scratch.remove() }
 

@@ -1,14 +1,26 @@
 import Foundation
+import Synchronization
 
 /// Scratch directories a killed process left: `TemporaryDirectory` names them
 /// `<prefix><pid>-XXXXXX`, so a later run can tell its own and live processes' from those
 /// whose owner is dead, and remove those (unmounting what is still mounted inside, such as a
 /// rofiles-fuse mount), as it already destroys the domains a killed run left.
 public enum AbandonedScratch {
+    /// The prefixes of the scratch directories harness and treectl make.
+    public static let ownedPrefixes = ["harness-", "compose-", "treectl-"]
+
+    private static let swept = Mutex<Set<String>>([])
+
+    /// Sweeps `directory` the first time this process asks.
+    static func sweepOnce(_ directory: String) {
+        guard swept.withLock({ $0.insert(directory).inserted }) else { return }
+        sweep([directory])
+    }
+
     /// Removes, in each of `directories`, the scratch directories of dead processes whose
     /// names start with one of `prefixes`; returns their paths.
     @discardableResult
-    public static func sweep(_ directories: [String], prefixes: [String] = ["harness-"]) -> [String] {
+    public static func sweep(_ directories: [String], prefixes: [String] = ownedPrefixes) -> [String] {
         var removed: [String] = []
         let mounts = MountTable.mountPoints()
         for directory in directories {

@@ -17,9 +17,11 @@ public final class TemporaryDirectory {
     public static var defaultParent: String { ProcessInfo.processInfo.environment["TMPDIR"] ?? "/var/tmp" }
 
     /// Makes `<parent>/<prefix><pid>-XXXXXX` and returns its path; nothing removes it. The pid
-    /// in the name lets a later run remove what a killed one left (`AbandonedScratch`).
+    /// in the name lets a later run remove what a killed one left: the first scratch directory
+    /// a process makes in a parent sweeps that parent (`AbandonedScratch`).
     public static func create(prefix: String, in parent: String? = nil) throws -> String {
         let base = parent ?? defaultParent
+        AbandonedScratch.sweepOnce(base)
         var template = Array("\(base)/\(prefix)\(getpid())-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SystemCallError("mkdtemp", path: base) }
         return String(cString: made)

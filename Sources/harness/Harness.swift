@@ -11,13 +11,11 @@ struct Harness: ParsableCommand {
         abstract: "Compose, build, boot and test image-based OS updates (rpm-ostree + OSTree).",
         subcommands: [Compose.self, Image.self, Spawn.self, Run.self, List.self])
 
-    /// Installs the interrupt clean-up and removes what killed runs left in the scratch
-    /// directory, then parses and runs as usual; errors print as one `Error: ...` line on
-    /// stderr with exit status 1.
+    /// Installs the interrupt clean-up, then parses and runs as usual; errors print as one
+    /// `Error: ...` line on stderr with exit status 1.
     static func main() {
         quietLibvirtLogging()
         InterruptCleanup.shared.installSignalHandlers()
-        AbandonedScratch.sweep([TemporaryDirectory.defaultParent])
         main(nil)
     }
 }

@@ -27,7 +27,6 @@ struct SysrootOptions: ParsableArguments {
             throw ValidationError("--reboot needs a booted system; \(sysroot) is not booted")
         }
         try client.lock()
-        AbandonedScratch.sweep([TemporaryDirectory.defaultParent])
         // Read before the change: a pending deployment it replaces is pruned with its commit.
         let previousPackages = try client.packages(inCommit: client.defaultDeployment().checksum)
         guard let created = try body(client) else {

@@ -18,6 +18,7 @@ import ToolSupport
         process.executableURL = URL(fileURLWithPath: BuiltExecutable.path("harness"))
         process.arguments = ["compose", "tree", "--repo", testbed.repository, "--cachedir", testbed.cacheDirectory,
                              testbed.treefilePath]
+        process.environment = environment(testbed)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -26,13 +27,20 @@ import ToolSupport
         return (process, marker)
     }
 
+    /// Scratch of its own (`TMPDIR`), so that no other harness a parallel test starts sweeps it.
+    func environment(_ testbed: ComposeTestbed) -> [String: String] {
+        let tmp = testbed.directory + "/tmp"
+        try? FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        return ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp]) { $1 }
+    }
+
     func isRunning(_ marker: String) -> Bool {
         (try? Program.run(["pgrep", "-f", "sleep \(marker)"]))?.succeeded ?? false
     }
 
     /// Scratch directories and mounts of the process `pid`.
     func leftovers(of pid: pid_t, _ testbed: ComposeTestbed) -> [String] {
-        let places = [TemporaryDirectory.defaultParent, testbed.cacheDirectory + "/tmp"]
+        let places = [testbed.directory + "/tmp", testbed.cacheDirectory + "/tmp"]
         let directories = places.flatMap { place in
             ((try? FileManager.default.contentsOfDirectory(atPath: place)) ?? []).filter { $0.contains("-\(pid)-") }
         }
@@ -62,7 +70,7 @@ import ToolSupport
         #expect(!leftovers(of: killed, testbed).isEmpty, "SIGKILL leaves the scratch tree and the rofiles-fuse mount")
         try testbed.writeTreefile(packages: ["fixture-lib"])
         let next = try Program.run([BuiltExecutable.path("harness"), "compose", "tree", "--repo", testbed.repository,
-                                    "--cachedir", testbed.cacheDirectory, testbed.treefilePath])
+                                    "--cachedir", testbed.cacheDirectory, testbed.treefilePath], environment: environment(testbed))
         #expect(next.succeeded, "\(next.stderr)")
         #expect(next.stderr.contains("Removed"), "the next run says what it removed")
         #expect(leftovers(of: killed, testbed).isEmpty)

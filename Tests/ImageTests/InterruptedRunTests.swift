@@ -19,7 +19,9 @@ extension DefaultImageBootTests {
             process.executableURL = URL(fileURLWithPath: HarnessExecutable.path)
             process.arguments = ["run", "--state-dir", DefaultImageBootTests.stateDirectory, "--project", TestPaths.packageRoot,
                                  "--output", output, "ext.harness.mounts"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["LIBVIRT_LOG_OUTPUTS": "4:stderr"]) { $1 }
+            // Scratch of its own, so that no harness a parallel test starts sweeps it.
+            process.environment = ProcessInfo.processInfo.environment.merging(
+                ["LIBVIRT_LOG_OUTPUTS": "4:stderr", "TMPDIR": Self.scratchParent]) { $1 }
             process.standardError = FileHandle(forWritingAtPath: errorsPath)
             process.standardOutput = FileHandle.nullDevice
             try process.run()
@@ -37,8 +39,14 @@ extension DefaultImageBootTests {
             (try? Program.run(["pgrep", "-f", "guest=harness-\(pid)-"]))?.succeeded ?? false
         }
 
+        static let scratchParent: String = {
+            let path = "/var/tmp/harness-interrupted-run-tests"
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            return path
+        }()
+
         func scratch(of pid: pid_t) -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: TemporaryDirectory.defaultParent)) ?? [])
+            ((try? FileManager.default.contentsOfDirectory(atPath: Self.scratchParent)) ?? [])
                 .filter { $0.hasPrefix("harness-") && $0.contains("-\(pid)-") }
         }
 
