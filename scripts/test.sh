@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
+# power-cut runs one trial of each kind here; its soak (dozens of trials) is benchmarks/power-cut.
 # libvirt's warnings about custom guest-agent commands and device-mapper are noise here.
 export LIBVIRT_LOG_OUTPUTS=${LIBVIRT_LOG_OUTPUTS:-4:stderr}
 .build/debug/harness run --state-dir "${HARNESS_BOOT_TEST_STATE:-/var/tmp/harness-boot-tests}" \
-    --output harness-output/ci --parallel 2 upgrade-rollback layering override-replace power-cut 'ext.harness.*'
+    --output harness-output/ci --parallel 2 --param trials=1 \
+    upgrade-rollback layering override-replace power-cut 'ext.harness.*'

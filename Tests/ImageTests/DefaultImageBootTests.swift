@@ -17,7 +17,11 @@ struct DefaultImageBootTests {
         try Program.run([HarnessExecutable.path] + arguments)
     }
 
-    @Test func composeBuildAndBootTheDefaultImage() throws {
+    /// Compose, image build and boot, as a user runs them; then treectl on the booted system:
+    /// an override builds a new deployment beside the booted one, and `--reboot` comes up in
+    /// it, with an rpmdb that tells the truth. (An override applied again on an upgraded base
+    /// is the `override-replace` scenario, which CI runs.)
+    @Test func composeBuildAndBootTheDefaultImageThenChangeItWithTreectl() throws {
         let state = Self.stateDirectory
         let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
         let compose = try harness(["compose", "tree", "--state-dir", state, treefile])
@@ -29,94 +33,41 @@ struct DefaultImageBootTests {
         try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
 
         let console = state + "/default-console.txt"
+        // Every --exec runs on the first boot and again after the reboot.
         let spawn = try harness(["spawn", "--state-dir", state, image, "--console", console, "--reboot",
                                  "--exec", "ostree admin status", "--exec", "rpm -q treectl",
                                  "--exec", "cat /proc/cmdline", "--exec", "echo boot-id $(cat /proc/sys/kernel/random/boot_id)",
-                                 "--exec", "treectl status"])
-        #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
-        #expect(spawn.stdout.contains("* harness "), "the booted deployment is listed")
-        #expect(spawn.stdout.contains("origin refspec: harness:harness/x86_64/debian-bookworm"))
-        #expect(spawn.stdout.range(of: #"treectl-[0-9.]+-\S+\.x86_64"#, options: .regularExpression) != nil)
-        #expect(spawn.stdout.contains("harness.test=1"), "--karg reached the kernel command line")
-        #expect(spawn.stdout.contains("● harness:harness/x86_64/debian-bookworm"), "treectl status marks the booted deployment")
-        #expect(spawn.stderr.contains("Guest agent answered after"))
-        #expect(FileManager.default.fileExists(atPath: console), "the console was kept")
-        let bootIDs = spawn.stdout.split(separator: "\n").filter { $0.hasPrefix("boot-id ") }
-        #expect(bootIDs.count == 2 && bootIDs[0] != bootIDs[1], "--reboot came back with a new boot id: \(bootIDs)")
-        // The overlay and the domain are gone: the image itself never changed.
-        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "/var/tmp"))?
-            .filter { $0.hasPrefix("harness-machine-") } ?? []
-        #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
-    }
-
-    /// treectl on the booted system: an override builds a new deployment beside the booted
-    /// one, and the reboot comes up in it, with an rpmdb that tells the truth.
-    @Test func treectlChangesTheBootedSystemAcrossAReboot() throws {
-        let state = Self.stateDirectory
-        let image = state + "/default.qcow2"
-        if !FileManager.default.fileExists(atPath: image) {
-            let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
-            let compose = try harness(["compose", "tree", "--state-dir", state, treefile])
-            try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
-            let build = try harness(["image", "build", "--state-dir", state, "--ref", "harness/x86_64/debian-bookworm",
-                                     "-o", image, "--karg", "harness.test=1"])
-            try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
-        }
-        let spawn = try harness(["spawn", "--state-dir", state, image, "--reboot",
+                                 "--exec", "treectl status",
                                  "--exec", "treectl override remove fixture-post",
                                  "--exec", "rpm -q fixture-post || echo fixture-post-absent",
                                  "--exec", "treectl status --json",
                                  "--exec", "treectl kargs"])
         #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
-        #expect(spawn.stdout.contains("- fixture-post-1.0-1.noarch"), "the first boot built the override")
-        #expect(spawn.stdout.contains("Run \"systemctl reboot\""))
-        #expect(spawn.stdout.contains("No change."), "after the reboot the booted deployment already has it")
-        let answers = spawn.stdout.split(whereSeparator: \.isNewline)
-        #expect(answers.contains { $0.hasPrefix("fixture-post-1.0-1") }, "still installed before the reboot")
-        #expect(answers.contains("fixture-post-absent"), "gone after the reboot")
+        #expect(spawn.stdout.contains("* harness "), "the booted deployment is listed")
+        #expect(spawn.stdout.contains("origin refspec: harness:harness/x86_64/debian-bookworm"))
+        #expect(spawn.stdout.range(of: #"treectl-[0-9.]+-\S+\.x86_64"#, options: .regularExpression) != nil)
+        #expect(spawn.stdout.contains("● harness:harness/x86_64/debian-bookworm"), "treectl status marks the booted deployment")
+        #expect(spawn.stderr.contains("Guest agent answered after"))
+        #expect(FileManager.default.fileExists(atPath: console), "the console was kept")
+        let answers = spawn.stdout.split(separator: "\n")
+        let bootIDs = answers.filter { $0.hasPrefix("boot-id ") }
+        #expect(bootIDs.count == 2 && bootIDs[0] != bootIDs[1], "--reboot came back with a new boot id: \(bootIDs)")
+        #expect(answers.contains { $0.hasPrefix("BOOT_IMAGE=") && $0.contains(" harness.test=1 ") },
+                "--karg reached the kernel command line")
         #expect(answers.filter { $0 == "root=LABEL=root rw console=ttyS0,115200 harness.test=1" }.count == 2,
                 "treectl kargs shows the booted deployment's arguments, without ostree's own")
-        let afterReboot = try #require(spawn.stdout.components(separatedBy: "No change.").last)
+
+        #expect(spawn.stdout.contains("- fixture-post-1.0-1.noarch"), "the first boot built the override")
+        #expect(spawn.stdout.contains("Run \"systemctl reboot\""))
+        #expect(answers.contains { $0.hasPrefix("fixture-post-1.0-1") }, "still installed before the reboot")
+        #expect(answers.contains("fixture-post-absent"), "gone after the reboot")
+        let afterReboot = try #require(spawn.stdout.components(separatedBy: "No change.").dropFirst().last,
+                                       "after the reboot the booted deployment already has the override")
         #expect(afterReboot.contains("\"base-removals\" : [\n        \"fixture-post\""), "the booted deployment has the override")
-    }
-
-    /// `treectl upgrade` on the booted system from an update disk (no network): an override
-    /// made first is applied again on the new base, and the reboot comes up in the result.
-    @Test func upgradeFromAnUpdateDiskKeepsTheOverrideAcrossAReboot() throws {
-        let state = Self.stateDirectory
-        let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
-        let ref = "harness/x86_64/debian-bookworm"
-        let compose = try harness(["compose", "tree", "--state-dir", state, treefile])
-        try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
-        let image = state + "/upgrade.qcow2"
-        let build = try harness(["image", "build", "--state-dir", state, "--ref", ref, "-o", image])
-        try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
-        // The next version of the same tree: a new commit on the ref.
-        let next = try harness(["compose", "tree", "--state-dir", state, "--force-nocache", treefile])
-        try #require(next.status == 0, "second compose failed: \(next.stderr.suffix(2000))")
-        let nextCommit = next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let disk = state + "/updates.img"
-        let updates = try harness(["image", "update-disk", "--state-dir", state, "--ref", ref,
-                                   "--rpms", state + "/cache/local-repos/harness-local", "-o", disk])
-        try #require(updates.status == 0, "update disk failed: \(updates.stderr.suffix(2000))")
-
-        let spawn = try harness(["spawn", "--state-dir", state, image, "--disk", disk, "--reboot",
-                                 "--exec", "mkdir -p /run/harness/updates && (mountpoint -q /run/harness/updates || "
-                                     + "mount -o ro,noload LABEL=harness-updates /run/harness/updates)",
-                                 "--exec", "treectl override replace /run/harness/updates/rpms/fixture-app-1.0-1.noarch.rpm",
-                                 "--exec", "treectl upgrade",
-                                 "--exec", "echo app-version $(cat /usr/share/fixture/app-version)",
-                                 "--exec", "treectl status --json"])
-        #expect(spawn.status == 0, "spawn failed: \(spawn.stderr.suffix(3000))")
-        #expect(spawn.stdout.contains("~ fixture-app-2.0-1.noarch -> fixture-app-1.0-1.noarch"), "the override was built")
-        let answers = spawn.stdout.split(whereSeparator: \.isNewline)
-        #expect(answers.firstIndex(of: "app-version 2.0") ?? .max < answers.firstIndex(of: "app-version 1.0") ?? -1,
-                "the base's version before the reboot, the override's after")
-        let afterReboot = try #require(spawn.stdout.components(separatedBy: "No upgrade available.").dropFirst().last,
-                                       "after the reboot there is nothing newer")
-        #expect(afterReboot.contains("\"base-checksum\" : \"\(nextCommit)\""), "booted on the new base")
-        #expect(afterReboot.contains("\"base-local-replacements\" : [\n        \"fixture-app-1.0-1.noarch\""))
-        #expect(spawn.stdout.contains("No change."), "the override was already there after the reboot")
+        // The overlay and the domain are gone: the image itself never changed.
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "/var/tmp"))?
+            .filter { $0.hasPrefix("harness-machine-") } ?? []
+        #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
     }
 
     /// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on
