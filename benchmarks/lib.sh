@@ -1,11 +1,19 @@
 # shellcheck shell=bash
-# lib.sh: helpers the benchmark scripts (compose/run.sh, images/run.sh) share. Sourced, not run:
+# lib.sh: helpers the benchmark scripts (*/run.sh) share. Sourced, not run:
 #   source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 #
-# Globals the sourcing script sets, read when a function runs:
+# It sets, for the sourcing script and its own functions:
+#   SCRIPT_DIR    the sourcing script's directory
 #   PROJECT_DIR   the repository's top directory (harness_revision)
 #   RESULTS_MD    benchmarks/RESULTS.md (write_results_section)
+#   RESULTS_JSON  SCRIPT_DIR/results.json, the benchmark's raw numbers
 # The scripts run under "set -euo pipefail"; these functions expect it.
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
+PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
+readonly SCRIPT_DIR PROJECT_DIR
+readonly RESULTS_MD="$PROJECT_DIR/benchmarks/RESULTS.md"
+readonly RESULTS_JSON="$SCRIPT_DIR/results.json"
 
 log() {
     echo "== $*" >&2

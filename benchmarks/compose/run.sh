@@ -17,10 +17,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly SCRIPT_DIR
-PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
-readonly PROJECT_DIR
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-compose-bench}
 readonly PACKAGE_COUNT=${BENCH_PACKAGE_COUNT:-160}
 readonly PAYLOAD_MB=${BENCH_PAYLOAD_MB:-120}
@@ -35,8 +31,6 @@ readonly PEER_DIR="$WORK_DIR/peer"
 readonly HARNESS_REPO="$WORK_DIR/harness/repo"
 readonly HARNESS_CACHE="$WORK_DIR/harness/cache"
 readonly REF=bench/x86_64/compose
-readonly RESULTS_MD="$PROJECT_DIR/benchmarks/RESULTS.md"
-readonly RESULTS_JSON="$SCRIPT_DIR/results.json"
 
 # Two cold rounds (each re-imports everything, the expensive part of the run) and three of
 # the cheap ones; the warm rounds are as many as generate-packages.sh makes updates.

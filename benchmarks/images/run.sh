@@ -19,10 +19,6 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly SCRIPT_DIR
-PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
-readonly PROJECT_DIR
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-images}
 readonly BOOT_FLOOR_ROUNDS=${BENCH_BOOT_FLOOR_ROUNDS:-2}
 readonly IMAGE_FLOOR_ROUNDS=${BENCH_IMAGE_FLOOR_ROUNDS:-1}
@@ -37,8 +33,6 @@ readonly FLOOR_DIR="$WORK_DIR/floor"
 # harness spawn makes its scratch directory (overlay, serial console) under $TMPDIR: a
 # directory of our own, so that the console being written is ours to follow.
 readonly MACHINE_TMP="$WORK_DIR/machine"
-readonly RESULTS_MD="$PROJECT_DIR/benchmarks/RESULTS.md"
-readonly RESULTS_JSON="$SCRIPT_DIR/results.json"
 
 # What harness image build and harness spawn use, so that the floors do the same work.
 readonly OS_NAME=harness

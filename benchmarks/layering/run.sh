@@ -21,14 +21,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly SCRIPT_DIR
-PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
-readonly PROJECT_DIR
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-layering-bench}
 readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
-readonly RESULTS_MD="$PROJECT_DIR/benchmarks/RESULTS.md"
-readonly RESULTS_JSON="$SCRIPT_DIR/results.json"
 readonly HARNESS="$PROJECT_DIR/.build/release/harness"
 readonly TREECTL="$PROJECT_DIR/.build/release/treectl"
 readonly DEFAULT_REF=harness/x86_64/debian-bookworm

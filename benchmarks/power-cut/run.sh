@@ -17,13 +17,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly SCRIPT_DIR
-PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
-readonly PROJECT_DIR
 readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
-readonly RESULTS_MD="$PROJECT_DIR/benchmarks/RESULTS.md"
-readonly RESULTS_JSON="$SCRIPT_DIR/results.json"
 readonly OUTPUT_DIR=${BENCH_OUTPUT_DIR:-$PROJECT_DIR/harness-output/power-cut-bench}
 readonly BASELINE_TRIALS=${BENCH_BASELINE_TRIALS:-20}
 readonly TREECTL_TRIALS=${BENCH_TREECTL_TRIALS:-40}

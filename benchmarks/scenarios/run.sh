@@ -17,17 +17,11 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-readonly SCRIPT_DIR
-PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
-readonly PROJECT_DIR
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-scenarios}
 readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
 read -r -a SCENARIOS <<<"${BENCH_SCENARIOS:-upgrade-rollback layering override-replace}"
 readonly SCENARIOS
 readonly HARNESS="$PROJECT_DIR/.build/debug/harness"
-readonly RESULTS_MD="$PROJECT_DIR/benchmarks/RESULTS.md"
-readonly RESULTS_JSON="$SCRIPT_DIR/results.json"
 
 log "Building harness"
 swift build --package-path "$PROJECT_DIR" --product harness >&2
