@@ -39,7 +39,7 @@ readonly BWRAP_COMMON=(--dev /dev --proc /proc --tmpfs /tmp --tmpfs /run --unsha
 remove() {
     local path
     for path in "$@"; do
-        [[ -e $path ]] && chattr -R -i "$path" 2>/dev/null
+        [[ -e $path ]] && { chattr -R -i "$path" 2>/dev/null || true; }
         rm -rf "$path"
     done
 }
