@@ -1,5 +1,6 @@
 import CLibRPM
 import Foundation
+import ToolSupport
 
 /// OpenPGP public keys that packages may be signed with: a repository's `gpgkey=` files, in
 /// librpm's keyring, subkeys included (as `rpmkeys --import` takes them).
@@ -56,7 +57,7 @@ public final class RPMKeyring: @unchecked Sendable {
 
     private static func keyID(of key: rpmPubkey) -> String {
         guard let parameters = rpmPubkeyPgpDigParams(key), let id = pgpDigParamsSignID(parameters) else { return "?" }
-        return hex(id, count: 8)
+        return Digest.hex(UnsafeBufferPointer(start: id, count: 8))
     }
 
     /// The `-----BEGIN PGP PUBLIC KEY BLOCK-----` … `END` blocks of a file.
@@ -133,12 +134,8 @@ extension RPMHeader {
             guard pgpPrtParams(bytes, Int(td!.pointee.count), UInt32(PGPTAG_SIGNATURE.rawValue), &parameters) == 0,
                   let parameters else { continue }
             defer { pgpDigParamsFree(parameters) }
-            if let id = pgpDigParamsSignID(parameters) { return hex(id, count: 8) }
+            if let id = pgpDigParamsSignID(parameters) { return Digest.hex(UnsafeBufferPointer(start: id, count: 8)) }
         }
         return nil
     }
-}
-
-private func hex(_ bytes: UnsafePointer<UInt8>, count: Int) -> String {
-    UnsafeBufferPointer(start: bytes, count: count).map { String(format: "%02x", $0) }.joined()
 }

@@ -1,5 +1,6 @@
 import CLibRPM
 import Foundation
+import ToolSupport
 
 /// A file as an RPM header describes it: real ownership, mode, flags and capabilities (the
 /// cpio payload carries none of these reliably).
@@ -136,8 +137,7 @@ public final class RPMHeader: @unchecked Sendable {
         var algorithm: Int32 = 0
         var length = 0
         guard let bytes = rpmfilesFDigest(fi, index, &algorithm, &length), length > 0 else { return nil }
-        let hex = UnsafeBufferPointer(start: bytes, count: length).map { String(format: "%02x", $0) }.joined()
-        return FileDigest(algorithm: algorithm, hex: hex)
+        return FileDigest(algorithm: algorithm, hex: Digest.hex(UnsafeBufferPointer(start: bytes, count: length)))
     }
 
     /// The scriptlets of the given kinds that the package has.

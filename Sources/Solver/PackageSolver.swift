@@ -2,6 +2,7 @@ import CLibDNF
 import CLibSolv
 import Foundation
 import RPM
+import ToolSupport
 
 /// A package chosen by the solver, with where to fetch it and how to check it.
 public struct ResolvedPackage: Sendable, Hashable {
@@ -189,7 +190,7 @@ public final class PackageSolver {
             repository: dnf_package_get_reponame(package).map { String(cString: $0) } ?? "",
             location: dnf_package_get_location(package).map { String(cString: $0) } ?? "",
             checksumType: checksumName,
-            checksum: checksumBytes.map { String(format: "%02x", $0) }.joined(),
+            checksum: Digest.hex(checksumBytes),
             downloadSize: UInt64(dnf_package_get_downloadsize(package)))
     }
 

@@ -44,9 +44,10 @@ public struct TreeAssembler {
                 let other = package.header.files.lazy.compactMap { owner[$0.path] }.first
                 throw AssemblyError.fileConflict(package: package.header.nevra, other: other, detail: error.message)
             }
-            for file in package.header.files where !file.isGhost { owner[file.path] = package.header.nevra }
+            let files = package.header.files
+            for file in files where !file.isGhost { owner[file.path] = package.header.nevra }
             if !options.documentation {
-                for file in package.header.files where file.isDocumentation { try tree.remove(file.path) }
+                for file in files where file.isDocumentation { try tree.remove(file.path) }
             }
         }
     }
