@@ -70,7 +70,7 @@ let package = Package(
 
         // Layer 5: scenarios and kola-style tests on booted images, and their reports.
         .target(name: "Scenarios", dependencies: [
-            "Compose", "ImageBuild", "Machine", "ToolSupport", "Yams",
+            "Compose", "ImageBuild", "Machine", "OSTree", "ToolSupport", "Yams",
         ]),
 
         // Layer 6: command-line front ends.
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "ImageBuild", "TestSupport", "ToolSupport"]),
         .testTarget(name: "TreectlTests", dependencies: ["Deploy", "Compose", "OSTree", "TestSupport", "ToolSupport", "CLinux"]),
     ]
 )

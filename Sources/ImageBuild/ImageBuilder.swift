@@ -104,7 +104,29 @@ public struct ImageBuilder {
             throw ImageError("ostree admin deploy left no deployment in \(deployments)")
         }
         // The commit is the image's to choose: its /etc may link anywhere, but only inside it.
-        try RootedTree("\(deployments)/\(deployment)").writeFile("/etc/fstab", Array("LABEL=boot /boot ext4 defaults 1 2\n".utf8))
+        let tree = try RootedTree("\(deployments)/\(deployment)")
+        try tree.writeFile("/etc/fstab", Array("LABEL=boot /boot ext4 defaults 1 2\n".utf8))
+        if !options.authorizedKeys.isEmpty {
+            try installAuthorizedKeys(deployment: tree, stateroot: sysroot + "/ostree/deploy/\(os)")
+        }
+    }
+
+    /// Root's `~/.ssh/authorized_keys`: under the stateroot's /var when the tree's `/root` links
+    /// there (`root -> var/roothome`, the OSTree layout), else in the deployment's `/root`.
+    private func installAuthorizedKeys(deployment: RootedTree, stateroot: String) throws {
+        var home = (deployment, "/root")
+        if let target = try deployment.symlinkTarget("/root") {
+            let relative = target.hasPrefix("/") ? String(target.dropFirst()) : target
+            guard relative.hasPrefix("var/") else {
+                throw ImageError("\(options.ref): /root links to \(target), not into /var: cannot place root's SSH key")
+            }
+            home = (try RootedTree(stateroot + "/var"), "/" + relative.dropFirst("var/".count))
+        }
+        let (tree, path) = home
+        try tree.createDirectory(path, mode: 0o700)
+        try tree.createDirectory(path + "/.ssh", mode: 0o700)
+        try tree.writeFile(path + "/.ssh/authorized_keys",
+                           Array(options.authorizedKeys.map { $0 + "\n" }.joined().utf8), mode: 0o600)
     }
 
     /// ostree's syslinux backend rewrites `loader/syslinux.cfg`; it needs a first

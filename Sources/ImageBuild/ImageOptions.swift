@@ -15,9 +15,12 @@ public struct ImageOptions: Sendable {
     public var kernelArguments: [String] = []
     public var firmware: Firmware = .bios
     /// The stateroot ("os") name of the deployment.
-    public var osName = "harness"
+    public var osName = ImageOptions.defaultOSName
+    public static let defaultOSName = "harness"
     /// Where the image's `harness` remote points (updates are pulled from there).
     public var remoteURL = "file:///run/harness/updates/repo"
+    /// `authorized_keys` lines for root (harness's own key, for the SSH channel).
+    public var authorizedKeys: [String] = []
 
     public init(repository: String, ref: String, output: String) {
         self.repository = repository

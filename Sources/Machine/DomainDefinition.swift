@@ -25,7 +25,8 @@ public struct AttachedDisk: Sendable, Equatable {
 
 /// The libvirt XML of a test machine: one virtio disk (the overlay), the serial console into a
 /// file (appended to across power cycles), and a virtio-serial channel for the QEMU guest
-/// agent. No network: content reaches the guest on disks.
+/// agent. No network (content reaches the guest on disks), except for the SSH channel: a
+/// user-mode NIC whose only way in is a host forward from 127.0.0.1 to the guest's port 22.
 struct DomainDefinition {
     let name: String
     let accelerator: Accelerator
@@ -41,6 +42,8 @@ struct DomainDefinition {
     let nvram: String?
     /// Disks after the boot disk: `vdb`, `vdc`, ...
     var extraDisks: [AttachedDisk] = []
+    /// With the SSH channel: the host port on 127.0.0.1 forwarded to the guest's port 22.
+    var sshPort: Int?
 
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -61,9 +64,24 @@ struct DomainDefinition {
             .joined(separator: "\n    ")
     }
 
+    /// QEMU's own user-mode network (libvirt 9.0 forwards ports only with passt, which Debian
+    /// 12 lacks), restricted: the guest reaches neither the host nor beyond, only the forward
+    /// reaches it. On PCI slot 0x18, clear of the slots libvirt gives disks plugged in later.
+    private var networkLines: String {
+        guard let sshPort else { return "" }
+        return """
+            <qemu:commandline>
+                <qemu:arg value='-netdev'/>
+                <qemu:arg value='user,id=harness-net,restrict=on,hostfwd=tcp:127.0.0.1:\(sshPort)-:22'/>
+                <qemu:arg value='-device'/>
+                <qemu:arg value='virtio-net-pci,netdev=harness-net,addr=0x18'/>
+              </qemu:commandline>
+            """
+    }
+
     var xml: String {
         """
-        <domain type='\(accelerator.domainType)'>
+        <domain type='\(accelerator.domainType)' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
           <name>\(name)</name>
           <memory unit='MiB'>\(memoryMiB)</memory>
           <vcpu>\(vcpus)</vcpu>
@@ -94,6 +112,7 @@ struct DomainDefinition {
             </channel>
             <memballoon model='none'/>
           </devices>
+          \(networkLines)
         </domain>
         """
     }

@@ -1,16 +1,11 @@
 import Foundation
 import Libvirt
 
-/// What a command run in the guest did.
-public struct GuestCommandResult: Sendable {
-    public var exitCode: Int32
-    public var stdout: String
-    public var stderr: String
-}
-
 /// The QEMU guest agent of a domain, reached through libvirt: no network needed.
-public struct GuestAgent {
+public struct GuestAgent: GuestChannel, @unchecked Sendable {
     let domain: Domain
+
+    public var name: String { "the guest agent" }
 
     /// Whether the agent answers now.
     public func ping() -> Bool {
@@ -19,7 +14,7 @@ public struct GuestAgent {
     }
 
     /// Runs `command` with `/bin/sh -c` in the guest and waits for it.
-    public func run(_ command: String, timeout: TimeInterval = 600) throws -> GuestCommandResult {
+    public func run(_ command: String, timeout: TimeInterval) throws -> GuestCommandResult {
         let process = try start(command)
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -31,7 +26,7 @@ public struct GuestAgent {
 
     /// Starts `command` with `/bin/sh -c` in the guest, `environment` (`K=V`) added, and
     /// returns its pid without waiting.
-    public func start(_ command: String, environment: [String] = []) throws -> Int {
+    public func start(_ command: String, environment: [String]) throws -> Int {
         var arguments: [String: Any] = ["path": "/bin/sh", "arg": ["-c", command], "capture-output": true]
         if !environment.isEmpty {
             // guest-exec replaces the environment: keep a usable PATH.
@@ -55,6 +50,14 @@ public struct GuestAgent {
         // Killed by a signal: no exit code, a signal number instead.
         let exitCode = result["exitcode"] as? Int ?? (result["signal"] as? Int).map { 128 + $0 } ?? -1
         return GuestCommandResult(exitCode: Int32(exitCode), stdout: decode("out-data"), stderr: decode("err-data"))
+    }
+
+    public func requestReboot() {
+        _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"reboot"}}"#, timeoutSeconds: 10)
+    }
+
+    public func requestPowerDown() {
+        _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"powerdown"}}"#, timeoutSeconds: 10)
     }
 
     private func call(_ request: [String: Any]) throws -> [String: Any] {

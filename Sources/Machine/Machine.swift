@@ -20,6 +20,8 @@ public struct SpawnOptions: Sendable {
     public var uefi = false
     /// Disks attached after the boot disk (`vdb`, `vdc`, ...): an update disk, say.
     public var extraDisks: [AttachedDisk] = []
+    /// How commands reach the guest.
+    public var channel: ChannelKind = .agent
 
     public init(image: String, stateDirectory: String) {
         self.image = image
@@ -28,9 +30,9 @@ public struct SpawnOptions: Sendable {
 }
 
 /// A booted guest: a transient libvirt domain on a fresh qcow2 overlay of an image, its serial
-/// console captured, commands run through the QEMU guest agent. `shutdown()` (also on
+/// console captured, commands run through the QEMU guest agent or SSH. `shutdown()` (also on
 /// Ctrl-C) destroys the domain and removes the overlay.
-public final class Machine: @unchecked Sendable {
+public final class Machine: GuestMachine, @unchecked Sendable {
     public let name: String
     public let accelerator: Accelerator
     private let connection: LibvirtConnection
@@ -42,9 +44,14 @@ public final class Machine: @unchecked Sendable {
     public var consolePath: String { scratch.path + "/console.txt" }
     /// The qcow2 overlay the guest writes to.
     public var overlayPath: String { scratch.path + "/overlay.qcow2" }
-    public var agent: GuestAgent { GuestAgent(domain: domain) }
+    public var channel: any GuestChannel {
+        switch options.channel {
+        case .agent: GuestAgent(domain: domain)
+        case .ssh(let identity): SSHChannel(port: definition.sshPort ?? 22, identity: identity)
+        }
+    }
 
-    /// Boots the image and waits until the guest agent answers.
+    /// Boots the image and waits until its channel answers.
     public static func boot(_ options: SpawnOptions) throws -> Machine {
         for image in [options.image] + options.extraDisks.map(\.path) where !FileManager.default.fileExists(atPath: image) {
             throw MachineError("\(image): no such image")
@@ -62,14 +69,15 @@ public final class Machine: @unchecked Sendable {
                                           vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt",
                                           agentSocket: scratch.path + "/agent.sock",
                                           nvram: options.uefi ? scratch.path + "/nvram.fd" : nil,
-                                          extraDisks: options.extraDisks)
+                                          extraDisks: options.extraDisks,
+                                          sshPort: options.channel == .agent ? nil : try LoopbackPort.free())
         Console.progress("Booting \(options.image) as \(name)")
         let domain = try connection.createDomain(xml: definition.xml)
         let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,
                               definition: definition, scratch: scratch, options: options)
         InterruptCleanup.shared.registerAction(name) { [machine] in machine.powerOff() }
         do {
-            try machine.waitForAgent()
+            try machine.waitForChannel()
         } catch {
             machine.shutdown()
             throw error
@@ -127,12 +135,13 @@ public final class Machine: @unchecked Sendable {
         }
     }
 
-    private func waitForAgent() throws {
+    private func waitForChannel() throws {
         let start = Date()
         var lastReport = start
+        let channel = channel
         while Date().timeIntervalSince(start) < options.bootTimeout {
-            if agent.ping() {
-                Console.progress(String(format: "Guest agent answered after %.0f s", Date().timeIntervalSince(start)))
+            if channel.ping() {
+                Console.progress(String(format: "The guest answered through %@ after %.0f s", channel.name, Date().timeIntervalSince(start)))
                 try checkConsole()
                 return
             }
@@ -145,34 +154,31 @@ public final class Machine: @unchecked Sendable {
             }
             Thread.sleep(forTimeInterval: 1)
         }
-        throw MachineError("\(name): the guest agent did not answer within \(Int(options.bootTimeout)) s; console:\n\(consoleTail())")
+        throw MachineError("\(name): \(channel.name) did not answer within \(Int(options.bootTimeout)) s; the console's last lines:\n\(consoleTail())")
     }
 
     private func consoleTail() -> String {
         console.split(whereSeparator: \.isNewline).suffix(15).joined(separator: "\n")
     }
 
-    /// The guest kernel's boot id: a new one after every boot.
-    public func bootID() throws -> String {
-        try agent.run("cat /proc/sys/kernel/random/boot_id").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// Reboots the guest and waits until it is back with a new boot id.
     public func reboot() throws {
-        let before = try bootID()
+        let channel = channel
+        let before = try channel.bootID()
         Console.progress("Rebooting \(name)")
-        _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"reboot"}}"#, timeoutSeconds: 10)
+        channel.requestReboot()
         try waitForNewBoot(since: before)
     }
 
     /// Waits until the guest is back with a boot id other than `previous`.
     private func waitForNewBoot(since previous: String) throws {
         let start = Date()
+        let channel = channel
         while Date().timeIntervalSince(start) < options.bootTimeout {
             Thread.sleep(forTimeInterval: 2)
             guard domain.isActive else { throw MachineError("\(name) stopped instead of rebooting; console:\n\(consoleTail())") }
             try checkConsole()
-            if agent.ping(), let now = try? bootID(), !now.isEmpty, now != previous {
+            if channel.ping(), let now = try? channel.bootID(), !now.isEmpty, now != previous {
                 Console.progress(String(format: "Back after %.0f s", Date().timeIntervalSince(start)))
                 return
             }
@@ -202,17 +208,17 @@ public final class Machine: @unchecked Sendable {
     }
 
     /// Powers the machine on again on the same overlay (after `cutPower` or a power-off) and
-    /// waits for the guest agent.
+    /// waits for its channel.
     public func powerOn() throws {
         guard !domain.isActive else { throw MachineError("\(name) is already running") }
         Console.progress("Powering \(name) on again")
         domain = try connection.createDomain(xml: definition.xml)
-        try waitForAgent()
+        try waitForChannel()
     }
 
     /// Asks the guest to power off and waits for it; cuts the power after `timeout`.
     public func powerDown(timeout: TimeInterval = 60) {
-        _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"powerdown"}}"#, timeoutSeconds: 10)
+        channel.requestPowerDown()
         let start = Date()
         while domain.isActive && Date().timeIntervalSince(start) < timeout { Thread.sleep(forTimeInterval: 0.5) }
         if domain.isActive {

@@ -77,18 +77,18 @@ struct ExternalTestRunner {
     /// Runs the test once; it ends by exiting or by asking for a reboot (a mark in
     /// `markFile`, after which `autopkgtest-reboot` waits to be killed by the reboot).
     private func runOnce(_ executable: String, environment: [String], timeout: TimeInterval) throws -> Outcome {
-        let agent = try session.running().agent
-        let pid = try agent.start(executable, environment: environment)
+        let channel = try session.running().channel
+        let pid = try channel.start(executable, environment: environment)
         let begin = Date()
         var lastMarkCheck = Date.distantPast
         while Date().timeIntervalSince(begin) < timeout {
-            if let result = try agent.status(of: pid) {
+            if let result = try channel.status(of: pid) {
                 session.log.command(executable, result: result)
                 return .exited(result)
             }
             if Date().timeIntervalSince(lastMarkCheck) >= 2 {
                 lastMarkCheck = Date()
-                let mark = try agent.run("cat \(Self.markFile) 2>/dev/null || true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                let mark = try channel.run("cat \(Self.markFile) 2>/dev/null || true").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 if !mark.isEmpty { return .rebootRequested(mark: mark) }
             }
             Thread.sleep(forTimeInterval: 0.5)

@@ -17,8 +17,10 @@ final class GuestSession {
     var afterBoot: ((GuestSession) throws -> Void)?
     /// Blank disks made for this session, removed by `removeScratchDisks()`.
     private var scratchDisks: [String] = []
-    private(set) var machine: Machine?
+    private(set) var machine: (any GuestMachine)?
     private var bootCount = 0
+    /// The client found in the guest (kept across boots: every deployment has the same).
+    private var detectedClient: GuestClient?
 
     init(environment: RunEnvironment, log: TestLog, memoryMiB: Int) {
         self.environment = environment
@@ -27,7 +29,7 @@ final class GuestSession {
     }
 
     /// The running machine, or an error saying that the test needs one.
-    func running() throws -> Machine {
+    func running() throws -> any GuestMachine {
         guard let machine else { throw ScenarioError("no machine is running: a 'boot' step must come first") }
         return machine
     }
@@ -40,7 +42,7 @@ final class GuestSession {
         options.extraDisks = bootDisks
         options.consoleFile = lastConsole
         do {
-            try log.boot(.boot) { machine = try Machine.boot(options) }
+            try log.boot(.boot) { machine = try environment.launch(options) }
         } catch {
             keepConsole()
             throw error
@@ -58,9 +60,22 @@ final class GuestSession {
 
     /// Runs `command` in the guest, into the transcript.
     func run(_ command: String, timeout: TimeInterval = 600) throws -> GuestCommandResult {
-        let result = try running().agent.run(command, timeout: timeout)
+        let result = try running().channel.run(command, timeout: timeout)
         log.command(command, result: result)
         return result
+    }
+
+    /// The client `upgrade`, `rollback` and `kargs` use: the run's `--client`, or the first
+    /// the guest has.
+    func client() throws -> GuestClient {
+        if let client = environment.client ?? detectedClient { return client }
+        let result = try run(GuestClient.detection)
+        guard result.exitCode == 0, let client = GuestClient(rawValue: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ScenarioError("the guest has no OSTree client: none of treectl, rpm-ostree, ostree in its PATH")
+        }
+        log.note("the guest's client: \(client.rawValue)")
+        detectedClient = client
+        return client
     }
 
     /// Runs `command`, which must succeed; returns its stdout.
@@ -144,14 +159,20 @@ final class GuestSession {
             let failed = try run("systemctl list-units --failed --plain --no-legend --no-pager").stdout
                 .split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
             for unit in failed { _ = try? run("systemctl status --no-pager --lines 20 \(unit)") }
+            // The failed units' own last words, quoted in the failure.
+            let journal = failed.prefix(3).compactMap { unit in
+                (try? run("journalctl -b --no-pager -o cat -n 3 -u \(unit.shellQuoted)").stdout)
+                    .map { $0.split(separator: "\n").map { "\(unit): \($0)" }.joined(separator: "\n  ") }
+            }.filter { !$0.isEmpty }
             throw ScenarioError("boot \(bootCount) ended '\(state)'"
-                                + (failed.isEmpty ? "" : "; failed units: " + failed.joined(separator: ", ")))
+                                + (failed.isEmpty ? "" : "; failed units: " + failed.joined(separator: ", "))
+                                + (journal.isEmpty ? "" : "; their journal:\n  " + journal.joined(separator: "\n  ")))
         }
     }
 
     /// Appends the current boot's journal to `journal.txt`.
     func collectJournal() {
-        guard let machine, let result = try? machine.agent.run("journalctl -b --no-pager -o short-monotonic", timeout: 120) else { return }
+        guard let machine, let result = try? machine.channel.run("journalctl -b --no-pager -o short-monotonic", timeout: 120) else { return }
         log.append("===== boot \(bootCount) =====\n" + result.stdout, to: "journal.txt")
     }
 
@@ -161,7 +182,7 @@ final class GuestSession {
         guard let machine else { return }
         collectJournal()
         let disk = keepDisk ? log.directory + "/disk.qcow2" : nil
-        machine.shutdown(keepingDiskAt: disk)
+        machine.shutdown(clean: false, keepingDiskAt: disk)
         keepConsole()
         if let disk { log.note("disk kept: harness spawn \(disk)") }
         self.machine = nil

@@ -15,6 +15,15 @@ public final class RunEnvironment: @unchecked Sendable {
     public let connectURI: String?
     /// Keep a failed test's disk (`OUTPUT/TEST/disk.qcow2`) to boot again with `harness spawn`.
     public let keepFailed: Bool
+    /// How the tests reach their guests.
+    public let channel: ChannelKind
+    /// The client `upgrade`, `rollback` and `kargs` steps use; nil: the one the guest has.
+    public let client: GuestClient?
+    /// Whether the image under test is the default image (with treectl and the fixture
+    /// packages): scenarios tagged `default-image` are skipped on any other.
+    public let imageIsDefault: Bool
+    /// Boots the machines: `Machine.boot`, a fake in unit tests.
+    let launch: MachineLauncher
 
     /// Update disks and the like, removed by `finish()` (and on Ctrl-C).
     let scratch: TemporaryDirectory
@@ -26,7 +35,9 @@ public final class RunEnvironment: @unchecked Sendable {
     private var externalDisk: String?
 
     public init(project: ProjectLayout, stateDirectory: String, image: TestImage, outputDirectory: String,
-                connectURI: String?, keepFailed: Bool) throws {
+                connectURI: String?, keepFailed: Bool, channel: ChannelKind = .agent, client: GuestClient? = nil,
+                imageIsDefault: Bool = true, update: String? = nil,
+                launch: @escaping MachineLauncher = { try Machine.boot($0) }) throws {
         scratch = try TemporaryDirectory(prefix: "harness-run-")
         self.project = project
         self.stateDirectory = stateDirectory
@@ -34,15 +45,33 @@ public final class RunEnvironment: @unchecked Sendable {
         self.outputDirectory = outputDirectory
         self.connectURI = connectURI
         self.keepFailed = keepFailed
+        self.channel = channel
+        self.client = client
+        self.imageIsDefault = imageIsDefault
+        self.launch = launch
         composes = ["image": image.commit]
+        if let update { composes["update"] = update }
     }
 
-    /// The commit of compose `name`: `image` is the image's; any other name is
+    /// Why `entry` cannot run on this image, if it cannot.
+    func skipReason(for entry: TestEntry) -> String? {
+        guard !imageIsDefault, entry.tags.contains(Self.defaultImageTag) else { return nil }
+        return "needs the default image (treectl and the fixture packages); the image under test is \(image.ref)"
+    }
+
+    /// The tag of scenarios that check what only the default image has.
+    static let defaultImageTag = "default-image"
+
+    /// The commit of compose `name`: `image` is the image's; `update` is the run's update
+    /// (`harness run --update`, or else `next`); any other name is
     /// `scenarios/treefiles/NAME.yaml`, composed on first use.
     public func commit(ofCompose name: String) throws -> String {
         try lock.withLock {
             if let commit = composes[name] { return commit }
-            let treefile = project.scenarioTreefilesDirectory + "/\(name).yaml"
+            if name == "update" && !imageIsDefault {
+                throw ScenarioError("the scenario delivers the update, and this run has none: give --update or --update-treefile")
+            }
+            let treefile = project.scenarioTreefilesDirectory + "/\(name == "update" ? "next" : name).yaml"
             guard FileManager.default.fileExists(atPath: treefile) else {
                 throw ScenarioError("no compose named '\(name)': \(treefile) does not exist")
             }
@@ -113,6 +142,7 @@ public final class RunEnvironment: @unchecked Sendable {
         var options = SpawnOptions(image: image, stateDirectory: stateDirectory)
         options.connectURI = connectURI
         options.memoryMiB = memoryMiB
+        options.channel = channel
         return options
     }
 }

@@ -27,6 +27,13 @@ public indirect enum ScenarioStep: Sendable {
     case run(command: String, status: Int32, expect: [String], expectNot: [String], timeout: TimeInterval)
     /// Starts a shell command in the guest without waiting (for `cut-power`).
     case start(command: String)
+    /// Upgrades with the guest's client (`GuestClient`) from the image's remote; without
+    /// `wait`, starts the upgrade as `start` does.
+    case upgrade(wait: Bool)
+    /// Makes the previous deployment the default with the guest's client.
+    case rollback
+    /// Adds kernel arguments through a new deployment, with the guest's client.
+    case kargs(append: [String])
     /// Reboots the guest and waits for it; the console and the failed units are checked.
     case reboot
     /// Composes `scenarios/treefiles/NAME.yaml` (once per run) as the compose NAME.
@@ -54,6 +61,9 @@ public indirect enum ScenarioStep: Sendable {
         case .boot: "boot"
         case .run(let command, _, _, _, _): "run: " + command.split(separator: "\n").joined(separator: "; ")
         case .start(let command): "start: " + command
+        case .upgrade(let wait): wait ? "upgrade" : "start the upgrade"
+        case .rollback: "rollback"
+        case .kargs(let append): "kargs: append " + append.joined(separator: " ")
         case .reboot: "reboot"
         case .compose(let name): "compose " + name
         case .deliver(let name): "deliver " + name
@@ -142,6 +152,8 @@ private struct StepReader {
             case "reboot": return .reboot
             case "cut-power": return .cutPower(afterSwap: nil)
             case "power-on": return .powerOn
+            case "upgrade": return .upgrade(wait: true)
+            case "rollback": return .rollback
             default: throw fail(location, "unknown step '\(keyword)'")
             }
         }
@@ -161,6 +173,23 @@ private struct StepReader {
                 throw fail(location, "'cut-power' takes nothing, or 'after-swap: SECONDS'")
             }
             return .cutPower(afterSwap: TimeInterval(seconds))
+        }
+        if kind == "upgrade" {
+            guard let options = value.mapping, Set(options.keys.compactMap(\.string)) == ["wait"],
+                  let wait = options["wait"]?.bool else {
+                throw fail(location, "'upgrade' takes nothing, or 'wait: false' to start it without waiting")
+            }
+            return .upgrade(wait: wait)
+        }
+        if kind == "kargs" {
+            guard let options = value.mapping, Set(options.keys.compactMap(\.string)) == ["append"] else {
+                throw fail(location, "'kargs' takes 'append: ARGUMENT' or a list of them")
+            }
+            let append = try strings(options["append"], key: location + ".kargs.append")
+            guard !append.isEmpty, append.allSatisfy({ !$0.contains(where: \.isWhitespace) }) else {
+                throw fail(location + ".kargs.append", "expected kernel arguments without spaces")
+            }
+            return .kargs(append: append)
         }
         if let extra = options.subtracting(allowed).sorted().first {
             throw fail(location, "'\(extra)' does not go with '\(kind)'")
@@ -193,7 +222,7 @@ private struct StepReader {
             }
             guard let body = mapping["steps"] else { throw fail(location, "'repeat' needs 'steps'") }
             return .repeated(count: count, steps: try steps(body, at: location + ".steps"))
-        case "boot", "reboot", "power-on":
+        case "boot", "reboot", "power-on", "rollback":
             throw fail(location, "'\(kind)' takes nothing: write '- \(kind)'")
         default:
             throw fail(location, "unknown step '\(kind)'")

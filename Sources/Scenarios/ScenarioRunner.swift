@@ -48,15 +48,16 @@ final class ScenarioRunner {
         case .reboot:
             try session.reboot()
         case .run(let command, let status, let expect, let expectNot, let timeout):
-            let begin = Date()
-            let result = try session.run(command, timeout: timeout)
-            durations[command] = Date().timeIntervalSince(begin)
-            try check(result, of: command, status: status, expect: expect, expectNot: expectNot)
+            try runToTheEnd(command, status: status, expect: expect, expectNot: expectNot, timeout: timeout)
         case .start(let command):
-            let loader = try session.check("readlink /boot/loader").trimmingCharacters(in: .whitespacesAndNewlines)
-            let pid = try session.running().agent.start(command)
-            started = (command, pid, Date(), loader)
-            session.log.note("started '\(command)' as pid \(pid) (/boot/loader -> \(loader))")
+            try start(command)
+        case .upgrade(let wait):
+            let command = try session.client().upgrade
+            if wait { try runToTheEnd(command) } else { try start(command) }
+        case .rollback:
+            try runToTheEnd(try session.client().rollback)
+        case .kargs(let append):
+            try runToTheEnd(try session.client().kargs(append: append))
         case .compose(let name):
             let commit = try environment.commit(ofCompose: name)
             session.log.note("compose \(name): \(commit)")
@@ -74,6 +75,23 @@ final class ScenarioRunner {
         }
     }
 
+    /// Runs `command` and checks what it did; its duration bounds a later `cut-power`.
+    private func runToTheEnd(_ command: String, status: Int32 = 0, expect: [String] = [], expectNot: [String] = [],
+                             timeout: TimeInterval = 600) throws {
+        let begin = Date()
+        let result = try session.run(command, timeout: timeout)
+        durations[command] = Date().timeIntervalSince(begin)
+        try check(result, of: command, status: status, expect: expect, expectNot: expectNot)
+    }
+
+    /// Starts `command` without waiting, for `cut-power`, noting where `/boot/loader` points.
+    private func start(_ command: String) throws {
+        let loader = try session.check("readlink /boot/loader").trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try session.running().channel.start(command)
+        started = (command, pid, Date(), loader)
+        session.log.note("started '\(command)' as \(pid) (/boot/loader -> \(loader))")
+    }
+
     private func check(_ result: GuestCommandResult, of command: String, status: Int32, expect: [String], expectNot: [String]) throws {
         let shown = command.split(separator: "\n").joined(separator: "; ")
         guard result.exitCode == status else {
@@ -88,16 +106,16 @@ final class ScenarioRunner {
         }
     }
 
-    /// The booted deployment's base commit (`treectl status --json`) must be one of the
-    /// composes named.
+    /// The booted deployment's base commit (as the guest's client reports it) must be one of
+    /// the composes named.
     private func checkBooted(oneOf names: [String]) throws {
         let commits = try names.map { try environment.commit(ofCompose: $0) }
-        let json = try session.check("treectl status --json")
-        guard let status = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let deployments = status["deployments"] as? [[String: Any]],
-              let booted = deployments.first(where: { $0["booted"] as? Bool == true }),
-              let base = booted["base-checksum"] as? String ?? booted["checksum"] as? String else {
-            throw ScenarioError("treectl status --json names no booted deployment")
+        let client = try session.client()
+        let command = client.statusJSON ?? "ostree admin status"
+        let output = try session.check(command)
+        guard let base = client.statusJSON == nil ? GuestClient.bootedCommit(fromOstreeStatus: output)
+                                                  : GuestClient.bootedCommit(fromStatusJSON: output) else {
+            throw ScenarioError("'\(command)' names no booted deployment")
         }
         guard let index = commits.firstIndex(of: base) else {
             let expected = zip(names, commits).map { "\($0) (\($1.prefix(12)))" }.joined(separator: " or ")
@@ -116,11 +134,11 @@ final class ScenarioRunner {
     private func cutPowerWhileStartedCommandRuns(afterSwap: TimeInterval?) throws {
         guard let started else { throw ScenarioError("'cut-power' needs a command left running by a 'start' step") }
         let (index, count) = iteration ?? (1, 1)
-        let agent = try session.running().agent
+        let channel = try session.running().channel
         let origin: Date
         let window: TimeInterval
         if let afterSwap {
-            origin = try waitForSwap(from: started.loader, while: started, agent: agent)
+            origin = try waitForSwap(from: started.loader, while: started, channel: channel)
             window = afterSwap
         } else {
             origin = started.at
@@ -133,7 +151,7 @@ final class ScenarioRunner {
                                 slice * Double(index - 1), slice * Double(index), window))
         var ended = false
         while Date().timeIntervalSince(origin) < delay {
-            if !ended, let result = try? agent.status(of: started.pid) {
+            if !ended, let result = try? channel.status(of: started.pid) {
                 session.log.command(started.command, result: result)
                 session.log.note(String(format: "it ended after %.1f s", Date().timeIntervalSince(started.at)))
                 ended = true
@@ -149,7 +167,7 @@ final class ScenarioRunner {
     /// Polls `/boot/loader` in the guest until it no longer points at `loader`; returns when it
     /// was seen to change. The started command ending first without a swap is an error.
     private func waitForSwap(from loader: String, while started: (command: String, pid: Int, at: Date, loader: String),
-                             agent: GuestAgent) throws -> Date {
+                             channel: any GuestChannel) throws -> Date {
         while true {
             let now = try session.run("readlink /boot/loader").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             if now != loader {
@@ -157,7 +175,7 @@ final class ScenarioRunner {
                                         now, Date().timeIntervalSince(started.at), started.command))
                 return Date()
             }
-            if let result = try? agent.status(of: started.pid) {
+            if let result = try? channel.status(of: started.pid) {
                 session.log.command(started.command, result: result)
                 throw ScenarioError("'\(started.command)' ended (exit status \(result.exitCode)) without swapping the boot entries")
             }

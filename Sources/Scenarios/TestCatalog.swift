@@ -61,15 +61,28 @@ public struct TestCatalog: Sendable {
     /// The checkout's tests, or, when `externalDirectories` is not empty, only the tests
     /// found in those (as `kola run -E`).
     /// `parameters` (`harness run --param`) override the scenarios' defaults.
-    public static func load(project: ProjectLayout, externalDirectories: [String] = [],
+    /// `scenarioDirectories` (`harness run -S`) add their scenarios to the checkout's; a name
+    /// two of them share is an error.
+    public static func load(project: ProjectLayout, externalDirectories: [String] = [], scenarioDirectories: [String] = [],
                             parameters: [String: String] = [:]) throws -> TestCatalog {
         if !externalDirectories.isEmpty {
             let tests = try externalDirectories.flatMap { try ExternalTestDiscovery.discover(in: $0) }
             return TestCatalog(entries: tests.map(TestEntry.external))
         }
-        let files = try FileManager.default.contentsOfDirectory(atPath: project.scenariosDirectory)
-            .filter { $0.hasSuffix(".yaml") }.sorted()
-        let scenarios = try files.map { try Scenario.load(project.scenariosDirectory + "/" + $0, overrides: parameters) }
+        var scenarios: [Scenario] = []
+        for directory in [project.scenariosDirectory] + scenarioDirectories {
+            let files: [String]
+            do { files = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+                throw ScenarioError("\(directory): cannot list scenarios: \(error.localizedDescription)")
+            }
+            for file in files.filter({ $0.hasSuffix(".yaml") }).sorted() {
+                let scenario = try Scenario.load(directory + "/" + file, overrides: parameters)
+                if let other = scenarios.first(where: { $0.name == scenario.name }) {
+                    throw ScenarioError("\(scenario.file): a scenario named \(scenario.name) exists already (\(other.file))")
+                }
+                scenarios.append(scenario)
+            }
+        }
         let kolaLike = try ExternalTestDiscovery.discover(in: project.kolaLikeDirectory, projectName: "harness")
         return TestCatalog(entries: scenarios.map(TestEntry.scenario) + kolaLike.map(TestEntry.external))
     }

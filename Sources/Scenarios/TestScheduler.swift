@@ -64,7 +64,7 @@ public final class TestScheduler: @unchecked Sendable {
         entriesByName = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let iterations: [Int?] = options.multiply > 1 ? Array(1...options.multiply) : [nil]
         for entry in entries {
-            if let reason = options.denylist?.reason(for: entry.name) {
+            if let reason = options.denylist?.reason(for: entry.name) ?? environment.skipReason(for: entry) {
                 Console.progress("SKIP \(entry.name): \(reason)")
                 for iteration in iterations {
                     results[ResultKey(name: entry.name, iteration: iteration)] = TestResult(

@@ -22,6 +22,11 @@ extension String {
     public func lastLinesOnOneLine(_ count: Int) -> String {
         split(whereSeparator: \.isNewline).suffix(count).joined(separator: " | ")
     }
+
+    /// The string as one word for a POSIX shell: in single quotes, each quote escaped.
+    public var shellQuoted: String {
+        "'" + replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 }
 
 /// A program that exited non-zero, with what it printed.

@@ -10,6 +10,9 @@ struct List: ParsableCommand {
     @Option(name: .customShort("E"), help: ArgumentHelp("List the kola external tests of this directory instead; repeatable.", valueName: "dir"))
     var externalDirectories: [String] = []
 
+    @Option(name: .customShort("S"), help: ArgumentHelp("Add the scenarios (*.yaml) of this directory; repeatable.", valueName: "dir"))
+    var scenarioDirectories: [String] = []
+
     @Option(help: "The harness checkout with scenarios/ (default: found from the current directory).")
     var project: String?
 
@@ -17,7 +20,8 @@ struct List: ParsableCommand {
     var json = false
 
     func run() throws {
-        let catalog = try TestCatalog.load(project: try projectLayout(project), externalDirectories: externalDirectories.map(absolute))
+        let catalog = try TestCatalog.load(project: try projectLayout(project), externalDirectories: externalDirectories.map(absolute),
+                                           scenarioDirectories: scenarioDirectories.map(absolute))
         if json {
             let entries: [[String: Any]] = catalog.entries.map { entry in
                 ["name": entry.name, "kind": entry.kind, "tags": entry.tags, "description": entry.description,

@@ -7,10 +7,13 @@ import ToolSupport
 /// `harness run`: scenarios and kola-style tests on booted images, with reports.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run scenarios and kola-style tests on the default image (or --treefile's), booted under QEMU.",
+        abstract: "Run scenarios and kola-style tests on the default image, --treefile's, or a team's own commits (--repo), booted under QEMU.",
         discussion: """
             Tests are named by glob (harness list shows them); with none, all run. The image is \
-            composed and built on first use and cached by commit. Each test leaves console.txt, \
+            composed (or copied from --repo) and built on first use, and cached by commit. The \
+            update scenarios deliver --update (or --update-treefile's compose, or by default \
+            scenarios/treefiles/next.yaml's) on the ref the image follows. Scenarios tagged \
+            default-image are skipped on any other image. Each test leaves console.txt, \
             journal.txt and transcript.txt in OUTPUT/NAME; the run leaves junit.xml, results.tap, \
             report.html and results.json in OUTPUT. Exit status 1 when any test failed. Ctrl-C \
             stops every machine and removes the run's scratch files.
@@ -54,6 +57,27 @@ struct Run: ParsableCommand {
     @Option(help: "The treefile of the image under test (default: images/debian-bookworm/treefile.yaml).")
     var treefile: String?
 
+    @Option(help: "Compose this treefile as the update the scenarios deliver (default: scenarios/treefiles/next.yaml).")
+    var updateTreefile: String?
+
+    @Option(help: "An OSTree repository holding the commits to test: a directory, or the http(s):// URL of an archive repository.")
+    var repo: String?
+
+    @Option(name: .customLong("image"), help: ArgumentHelp("With --repo: the ref or commit the image under test is built from.", valueName: "ref|commit"))
+    var imageName: String?
+
+    @Option(help: ArgumentHelp("With --repo: the ref or commit the update scenarios deliver.", valueName: "ref|commit"))
+    var update: String?
+
+    @Option(help: "How harness reaches the guests: agent (the QEMU guest agent) or ssh (root with the state directory's key, through a forward on 127.0.0.1).")
+    var channel: String = "agent"
+
+    @Option(help: "The client the upgrade, rollback and kargs steps use: treectl, rpm-ostree or ostree (default: the first the guest has).")
+    var client: String?
+
+    @Option(name: .customShort("S"), help: ArgumentHelp("Add the scenarios (*.yaml) of this directory; repeatable.", valueName: "dir"))
+    var scenarioDirectories: [String] = []
+
     @Option(help: "The harness checkout with scenarios/ (default: found from the current directory).")
     var project: String?
 
@@ -64,6 +88,14 @@ struct Run: ParsableCommand {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
         guard rerunFailed >= 0 else { throw ValidationError("--rerun-failed must not be negative") }
         guard multiply >= 1 else { throw ValidationError("--multiply must be at least 1") }
+        guard ["agent", "ssh"].contains(channel) else { throw ValidationError("--channel must be agent or ssh") }
+        if let client, GuestClient(rawValue: client) == nil {
+            throw ValidationError("--client must be one of \(GuestClient.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (repo == nil) == (imageName == nil) else { throw ValidationError("--repo and --image go together") }
+        if repo != nil, treefile != nil { throw ValidationError("--treefile composes the image; with --repo, --image names it") }
+        if update != nil, repo == nil { throw ValidationError("--update names a commit of --repo") }
+        if update != nil, updateTreefile != nil { throw ValidationError("give --update or --update-treefile, not both") }
     }
 
     func run() throws {
@@ -71,7 +103,7 @@ struct Run: ParsableCommand {
         let layout = try projectLayout(project)
         let overrides = try parameterValues()
         let catalog = try TestCatalog.load(project: layout, externalDirectories: externalDirectories.map(absolute),
-                                           parameters: overrides)
+                                           scenarioDirectories: scenarioDirectories.map(absolute), parameters: overrides)
         let selection = try catalog.select(patterns: patterns, tags: tag, parameters: Array(overrides.keys))
         guard !selection.isEmpty else { throw ValidationError("no test has the tags \(tag.joined(separator: ", "))") }
         var options = RunOptions()
@@ -84,9 +116,25 @@ struct Run: ParsableCommand {
         Console.progress("Output: \(outputDirectory)")
 
         try Machine.destroyLeftovers(stateDirectory: state.path, connectURI: connect)
-        let image = try TestImage.prepare(treefile: absolute(treefile ?? layout.defaultTreefile), stateDirectory: state.path)
+        let channelKind: ChannelKind = channel == "ssh" ? .ssh(identity: try SSHKey.ofState(state.path).privateKeyPath) : .agent
+        let authorizedKeys = channel == "ssh" ? [try SSHKey.ofState(state.path).publicKey] : []
+        var image: TestImage
+        var updateCommit: String?
+        if let repo, let imageName {
+            let source = CommitSource(repository: repo.contains("://") ? repo : absolute(repo), image: imageName, update: update)
+            (image, updateCommit) = try source.resolve(stateDirectory: state.path, authorizedKeys: authorizedKeys)
+        } else {
+            let composed = try TestImage.composing(treefile: absolute(treefile ?? layout.defaultTreefile), stateDirectory: state.path)
+            image = TestImage(ref: composed.ref, commit: composed.commit, authorizedKeys: authorizedKeys)
+        }
+        if let updateTreefile {
+            updateCommit = try TestImage.composing(treefile: absolute(updateTreefile), stateDirectory: state.path).commit
+        }
+        try image.prepare(stateDirectory: state.path)
         let environment = try RunEnvironment(project: layout, stateDirectory: state.path, image: image,
-                                             outputDirectory: outputDirectory, connectURI: connect, keepFailed: keepFailed)
+                                             outputDirectory: outputDirectory, connectURI: connect, keepFailed: keepFailed,
+                                             channel: channelKind, client: client.flatMap(GuestClient.init(rawValue:)),
+                                             imageIsDefault: repo == nil && treefile == nil, update: updateCommit)
         defer { environment.finish() }
         let results = TestScheduler(environment: environment, options: options).run(selection)
         let run = RunResult(startedAt: started, duration: Date().timeIntervalSince(started), image: image.path,

@@ -73,7 +73,7 @@ struct Spawn: ParsableCommand {
         var failure: Int32 = 0
         for command in commands {
             Console.progress("$ \(command)")
-            let result = try machine.agent.run(command)
+            let result = try machine.channel.run(command)
             FileHandle.standardOutput.write(Data(result.stdout.utf8))
             FileHandle.standardError.write(Data(result.stderr.utf8))
             if result.exitCode != 0 && failure == 0 {

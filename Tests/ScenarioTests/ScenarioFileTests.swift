@@ -141,6 +141,18 @@ import Testing
         #expect(throws: ScenarioError.self) { try catalog.select(patterns: ["upgrade-rolback"], tags: []) }
     }
 
+    @Test func aTeamsScenarioDirectoryAddsItsScenarios() throws {
+        let fixture = try KolaFixtureDirectory()
+        try fixture.write("team/reboot-twice.yaml", "description: two reboots\nsteps:\n  - boot\n  - reboot\n  - reboot\n")
+        let layout = ProjectLayout(root: TestPaths.packageRoot)
+        let catalog = try TestCatalog.load(project: layout, scenarioDirectories: [fixture.path + "/team"])
+        #expect(try catalog.select(patterns: ["reboot-twice"], tags: []).map(\.name) == ["reboot-twice"])
+        #expect(catalog.entries.contains { $0.name == "upgrade-rollback" }, "the built-in scenarios stay")
+        try fixture.write("clash/kargs.yaml", "description: mine\nsteps:\n  - boot\n")
+        #expect(throws: ScenarioError.self) { try TestCatalog.load(project: layout, scenarioDirectories: [fixture.path + "/clash"]) }
+        #expect(throws: ScenarioError.self) { try TestCatalog.load(project: layout, scenarioDirectories: [fixture.path + "/missing"]) }
+    }
+
     @Test func kolaTestsShareAMachineOnlyWhenTheyMay() throws {
         let catalog = try TestCatalog.load(project: ProjectLayout(root: TestPaths.packageRoot))
         let exclusive = Dictionary(uniqueKeysWithValues: catalog.entries.map { ($0.name, $0.exclusive) })

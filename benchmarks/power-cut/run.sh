@@ -5,7 +5,7 @@
 # Runs the scenario power-cut-after-swap (one trial: boot the default image, deliver the next
 # commit, start the upgrade, cut the power within 40 s after /boot/loader changed, read the
 # disk from the host as the bootloader does, power on, check the booted deployment) as
-# `harness run --multiply N`, once per client, in one run. A trial "boots neither" when the
+# `harness run --multiply N --client CLIENT`, once per client, in one run. A trial "boots neither" when the
 # host-side read finds the default entry's ostree= path missing, or the power-on fails at
 # the boot; other failures are counted apart. Writes the "Power cuts" section of
 # benchmarks/RESULTS.md and power-cut/results.json.
@@ -27,11 +27,11 @@ declare -A TRIALS PASSED NEITHER OTHER SECONDS
 
 # Runs the trials for one client; fills the counts from the run's results.json.
 run_client() {
-    local name=$1 trials=$2 upgrade=$3 start output=$OUTPUT_DIR/$1
-    log "$name: $trials trials of power-cut-after-swap with '$upgrade'"
+    local name=$1 trials=$2 client=$3 start output=$OUTPUT_DIR/$1
+    log "$name: $trials trials of power-cut-after-swap with the $client client"
     start=$EPOCHREALTIME
     LIBVIRT_LOG_OUTPUTS=4:stderr "$HARNESS" run --state-dir "$STATE_DIR" --output "$output" --multiply "$trials" \
-        --param upgrade="$upgrade" power-cut-after-swap >"$OUTPUT_DIR/$name.log" 2>&1 || true
+        --client "$client" power-cut-after-swap >"$OUTPUT_DIR/$name.log" 2>&1 || true
     SECONDS[$name]=$(seconds_since "$start")
     [[ -f $output/results.json ]] || { tail -n 30 "$OUTPUT_DIR/$name.log" >&2; exit 1; }
     read -r TRIALS[$name] PASSED[$name] NEITHER[$name] OTHER[$name] < <(python3 - "$output/results.json" <<'EOF'
@@ -77,8 +77,8 @@ main() {
     mkdir -p "$OUTPUT_DIR"
     LOAD_BEFORE=$(load_average)
     (cd "$PROJECT_DIR" && swift build --product harness >&2)
-    run_client baseline "$BASELINE_TRIALS" "ostree admin upgrade"
-    run_client treectl "$TREECTL_TRIALS" "treectl upgrade"
+    run_client baseline "$BASELINE_TRIALS" ostree
+    run_client treectl "$TREECTL_TRIALS" treectl
     write_results_section "Power cuts" results_section
     write_json
     show_results_section "Power cuts"

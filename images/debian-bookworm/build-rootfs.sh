@@ -8,6 +8,8 @@
 # What it holds (see ../../../shared/notes/environment.md for the measured recipe):
 # - debootstrap minbase plus systemd, udev, dbus, kmod, ostree, ostree-boot, the qemu guest
 #   agent, bubblewrap and rpm, and the runtime libraries treectl links;
+# - sshd, and systemd-networkd taking DHCP on any Ethernet link, for `harness run --channel
+#   ssh` (machines booted for the guest agent have no network card at all);
 # - the Debian kernel and a dracut initramfs with the ostree module and virtio drivers
 #   (initramfs-tools conflicts with dracut, so the kernel comes after debootstrap, with
 #   INITRD=No so that no default initramfs is built for nothing).
@@ -38,7 +40,7 @@ trap cleanup EXIT
 
 packages=(
     systemd-sysv systemd udev dbus kmod e2fsprogs procps iproute2
-    ostree ostree-boot qemu-guest-agent bubblewrap rpm
+    ostree ostree-boot qemu-guest-agent bubblewrap rpm openssh-server
     # treectl's runtime libraries
     libostree-1-1 libglib2.0-0 libdnf2 librepo0 libsolv1 libsolvext1 librpm9 libarchive13
 )
@@ -59,6 +61,12 @@ chroot "$root" dracut --force --no-hostonly --add ostree \
     --add-drivers "virtio_blk virtio_pci virtio_scsi virtio_net virtio_console" \
     --kver "$kver" "/boot/initrd.img-$kver" >&2
 unmount_all
+
+# The network for the SSH channel; nothing waits for it.
+mkdir -p "$root/etc/systemd/network"
+printf '[Match]\nType=ether\n\n[Network]\nDHCP=ipv4\n' >"$root/etc/systemd/network/80-dhcp.network"
+ln -sf /lib/systemd/system/systemd-networkd.service "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+ln -sf /dev/null "$root/etc/systemd/system/systemd-networkd-wait-online.service"
 
 # Nothing of the build host or of apt's downloads belongs in an image.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/tmp/* "$root"/var/tmp/*

@@ -1,0 +1,37 @@
+/// A booted guest as scenarios and kola tests drive it. `Machine` is the real one (a libvirt
+/// domain under QEMU); unit tests of the scenario runner and the scheduler use a fake.
+public protocol GuestMachine: AnyObject {
+    var name: String { get }
+    /// How commands reach the guest.
+    var channel: any GuestChannel { get }
+    /// The serial console so far.
+    var console: String { get }
+    /// The disk the guest writes to, read from the host after a power cut.
+    var overlayPath: String { get }
+    /// Fails if the console shows a panic, an emergency shell or the like, quoting the lines.
+    func checkConsole() throws
+    /// Reboots the guest and waits until it is back with a new boot id.
+    func reboot() throws
+    /// Cuts the power, as a power failure would: the disk keeps what reached it.
+    func cutPower()
+    /// Powers the machine on again on the same disk and waits for the guest.
+    func powerOn() throws
+    /// Stops the machine (cleanly when `clean`) and removes its disk, or moves it to
+    /// `keepingDiskAt`.
+    func shutdown(clean: Bool, keepingDiskAt keptDisk: String?)
+    /// Plugs a disk into the running guest and every later power-on; returns its device.
+    @discardableResult
+    func attachDisk(_ disk: AttachedDisk) throws -> String
+    /// Whether the disk at `path` is attached.
+    func hasDisk(_ path: String) -> Bool
+}
+
+/// Boots a machine: `Machine.boot`, or a fake in unit tests.
+public typealias MachineLauncher = @Sendable (SpawnOptions) throws -> any GuestMachine
+
+extension GuestMachine {
+    /// Cuts the power and removes the disk.
+    public func shutdown() {
+        shutdown(clean: false, keepingDiskAt: nil)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import ImageBuild
+import OSTree
+import ToolSupport
+
+/// `harness run --repo REPO --image REF|COMMIT [--update REF|COMMIT]`: a team's own commits,
+/// checked before anything boots and copied into the state's repository, where the image is
+/// built from them and update disks are written.
+///
+/// REPO is a local repository, or the `http(s)://` URL of an archive repository, pulled
+/// through a remote of the state's repository (`harness-run-` and a digest of the URL).
+public struct CommitSource: Sendable {
+    public var repository: String
+    public var image: String
+    public var update: String?
+
+    public init(repository: String, image: String, update: String?) {
+        self.repository = repository
+        self.image = image
+        self.update = update
+    }
+
+    var isURL: Bool { repository.hasPrefix("http://") || repository.hasPrefix("https://") }
+
+    /// The image under test (not built yet) and the update's commit: each commit resolved and
+    /// required to carry a kernel, copied into `STATE/repo`, the image's ref pointed at it.
+    public func resolve(stateDirectory: String, authorizedKeys: [String]) throws -> (image: TestImage, update: String?) {
+        let state = try OSTreeRepository.openOrCreate(at: stateDirectory + "/repo", mode: .archive)
+        let source = try sourceRepository(state: state)
+        let imageCommit = try commit(of: image, option: "--image", in: source)
+        let updateCommit = try update.map { try commit(of: $0, option: "--update", in: source) }
+        guard let ref = [image, update].compactMap({ $0 }).first(where: { !Self.isChecksum($0) }) else {
+            throw ScenarioError("--image \(image): a commit alone names no ref for the image to follow; give --image REF or --update REF")
+        }
+        if !isURL {
+            Console.progress("Copying \(([imageCommit] + (updateCommit.map { [$0] } ?? [])).map { $0.prefix(12) }.joined(separator: " and ")) from \(repository)")
+            try state.pullLocal(from: source, commits: [imageCommit] + (updateCommit.map { [$0] } ?? []))
+        }
+        try state.setRefImmediately(ref, to: imageCommit)
+        for (option, name, commit) in [("--image", image, imageCommit)] + (updateCommit.map { [("--update", update!, $0)] } ?? []) {
+            try Self.requireKernel(commit, of: "\(option) \(name)", in: state.path)
+        }
+        let osName = try Self.osName(of: imageCommit, in: state.path) ?? ImageOptions.defaultOSName
+        return (TestImage(ref: ref, commit: imageCommit, osName: osName, authorizedKeys: authorizedKeys), updateCommit)
+    }
+
+    /// The repository to resolve in: REPO itself, or for a URL the state's repository after
+    /// pulling the refs named.
+    private func sourceRepository(state: OSTreeRepository) throws -> OSTreeRepository {
+        guard isURL else {
+            guard FileManager.default.fileExists(atPath: repository + "/config") else {
+                throw ScenarioError("--repo \(repository): not an OSTree repository (no config file)")
+            }
+            do { return try OSTreeRepository.open(at: repository) } catch {
+                throw ScenarioError("--repo \(repository): not an OSTree repository: \(error)")
+            }
+        }
+        let remote = "harness-run-" + Digest.sha256(repository).prefix(12)
+        var state = state
+        if !state.remotes().contains(remote) {
+            try Program.check(["ostree", "--repo=" + state.path, "remote", "add", "--no-gpg-verify", remote, repository])
+            // libostree reads the configuration when it opens a repository.
+            state = try OSTreeRepository.open(at: state.path)
+        }
+        for name in [image, update].compactMap({ $0 }) {
+            guard !Self.isChecksum(name) else {
+                throw ScenarioError("\(name): with a repository URL, name refs (a commit cannot be asked for by itself)")
+            }
+            Console.progress("Pulling \(name) from \(repository)")
+            do {
+                try state.pull(remote: remote, OSTreeRepository.PullRequest(ref: name))
+            } catch {
+                throw ScenarioError("--repo \(repository): pulling \(name) failed: \(error)")
+            }
+            try state.setRefImmediately(name, to: try state.resolve(remote + ":" + name))
+        }
+        return state
+    }
+
+    private func commit(of name: String, option: String, in source: OSTreeRepository) throws -> String {
+        guard let commit = try? source.resolve(name), source.hasCommit(commit) else {
+            let refs = ((try? source.refs()) ?? [:]).keys.sorted()
+            throw ScenarioError("\(option) \(name): no such ref or commit in \(repository)"
+                                + (refs.isEmpty ? " (it has no refs)" : " (refs: \(refs.prefix(8).joined(separator: ", ")))"))
+        }
+        return commit
+    }
+
+    static func isChecksum(_ name: String) -> Bool {
+        name.count == 64 && name.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// The commit must carry what ostree deploys and boots: `/usr/lib/modules/$kver/vmlinuz`.
+    static func requireKernel(_ commit: String, of what: String, in repository: String) throws {
+        let modules = try Program.run(["ostree", "--repo=" + repository, "ls", "--nul-filenames-only", commit, "/usr/lib/modules"])
+        let directories = modules.succeeded ? modules.stdout.split(separator: "\0").map(String.init) : []
+        for directory in directories {
+            let kernel = try Program.run(["ostree", "--repo=" + repository, "ls", commit, directory + "/vmlinuz"])
+            if kernel.succeeded { return }
+        }
+        throw ScenarioError("\(what) (commit \(commit.prefix(12))): no kernel in /usr/lib/modules/*/vmlinuz, so ostree cannot deploy it")
+    }
+
+    /// The `ID` of the commit's os-release: the stateroot of its deployment.
+    static func osName(of commit: String, in repository: String) throws -> String? {
+        for path in ["/usr/lib/os-release", "/usr/etc/os-release"] {
+            let result = try Program.run(["ostree", "--repo=" + repository, "cat", commit, path])
+            guard result.succeeded else { continue }
+            for line in result.stdout.split(separator: "\n") where line.hasPrefix("ID=") {
+                let value = line.dropFirst(3).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                if !value.isEmpty, value.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) { return value }
+            }
+        }
+        return nil
+    }
+}
