@@ -5,7 +5,7 @@ import Libvirt
 public struct GuestAgent: GuestChannel, @unchecked Sendable {
     let domain: Domain
 
-    public var name: String { "the guest agent" }
+    public var name: String { "Guest agent" }
 
     /// Whether the agent answers now.
     public func ping() -> Bool {

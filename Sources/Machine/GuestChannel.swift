@@ -18,10 +18,11 @@ public struct GuestCommandResult: Sendable, Equatable {
 /// agent. Scenarios, kola tests, reboot detection and power cuts only ever use this; tests of
 /// the scenario runner use a fake.
 public protocol GuestChannel: Sendable {
-    /// The channel in words, for errors: "the guest agent", "SSH to 127.0.0.1:40022".
+    /// The channel in words, to begin a sentence: "Guest agent", "SSH to 127.0.0.1:40022".
     var name: String { get }
-    /// Whether the guest answers now.
-    func ping() -> Bool
+    /// Whether the guest answers now. Throws when it answered and refused, which waiting
+    /// will not mend (sshd refusing the key).
+    func ping() throws -> Bool
     /// Runs `command` with `/bin/sh -c` in the guest and waits for it, at most `timeout`.
     func run(_ command: String, timeout: TimeInterval) throws -> GuestCommandResult
     /// Starts `command` with `/bin/sh -c`, `environment` (`K=V`) added, without waiting;

@@ -140,8 +140,8 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         var lastReport = start
         let channel = channel
         while Date().timeIntervalSince(start) < options.bootTimeout {
-            if channel.ping() {
-                Console.progress(String(format: "The guest answered through %@ after %.0f s", channel.name, Date().timeIntervalSince(start)))
+            if try channel.ping() {
+                Console.progress(String(format: "%@ answered after %.0f s", channel.name, Date().timeIntervalSince(start)))
                 try checkConsole()
                 return
             }
@@ -178,7 +178,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
             Thread.sleep(forTimeInterval: 2)
             guard domain.isActive else { throw MachineError("\(name) stopped instead of rebooting; console:\n\(consoleTail())") }
             try checkConsole()
-            if channel.ping(), let now = try? channel.bootID(), !now.isEmpty, now != previous {
+            if try channel.ping(), let now = try? channel.bootID(), !now.isEmpty, now != previous {
                 Console.progress(String(format: "Back after %.0f s", Date().timeIntervalSince(start)))
                 return
             }

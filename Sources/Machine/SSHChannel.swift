@@ -39,8 +39,12 @@ public struct SSHChannel: GuestChannel {
         "/bin/sh -c \"$(echo \(Data(command.utf8).base64EncodedString()) | base64 -d)\""
     }
 
-    public func ping() -> Bool {
-        (try? Program.run(arguments("true", connectTimeout: 3), timeout: .seconds(15)))?.status == 0
+    public func ping() throws -> Bool {
+        guard let result = try? Program.run(arguments("true", connectTimeout: 3), timeout: .seconds(15)) else { return false }
+        if result.status == Self.connectionFailure, result.stderr.contains("Permission denied") {
+            throw MachineError("\(name): the guest's sshd refuses root with \(identity): \(result.stderr.lastLinesOnOneLine(1))")
+        }
+        return result.status == 0
     }
 
     public func run(_ command: String, timeout: TimeInterval) throws -> GuestCommandResult {

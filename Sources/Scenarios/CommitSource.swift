@@ -29,7 +29,8 @@ public struct CommitSource: Sendable {
         let source = try sourceRepository(state: state)
         let imageCommit = try commit(of: image, option: "--image", in: source)
         let updateCommit = try update.map { try commit(of: $0, option: "--update", in: source) }
-        guard let ref = [image, update].compactMap({ $0 }).first(where: { !Self.isChecksum($0) }) else {
+        let refs = try source.refs()
+        guard let ref = [image, update].compactMap({ $0 }).first(where: { refs[$0] != nil }) else {
             throw ScenarioError("--image \(image): a commit alone names no ref for the image to follow; give --image REF or --update REF")
         }
         if !isURL {

@@ -200,9 +200,10 @@ struct Run: ParsableCommand {
 }
 
 /// The checkout holding scenarios/: `explicit`, or found from the current directory or the
-/// harness executable.
+/// harness executable (in a checkout's `.build`, or installed by `scripts/install.sh` with
+/// `../share/harness` beside its directory).
 func projectLayout(_ explicit: String?) throws -> ProjectLayout {
     if let explicit { return ProjectLayout(root: absolute(explicit)) }
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-    return try ProjectLayout.find(from: [FileManager.default.currentDirectoryPath, executable])
+    return try ProjectLayout.find(from: [FileManager.default.currentDirectoryPath, executable, executable + "/../share/harness"])
 }

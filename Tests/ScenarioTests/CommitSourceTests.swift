@@ -59,6 +59,8 @@ import ToolSupport
         #expect(older.commit == team.v1 && older.ref == "otheros/x86_64/stable", "a commit follows the update's ref")
         #expect(older.osName == "otheros", "the stateroot is the os-release ID")
         #expect(older.authorizedKeys == ["ssh-ed25519 AAAA k"])
+        let (parent, _) = try team.resolve(image: "otheros/x86_64/stable^", update: "otheros/x86_64/stable")
+        #expect(parent.commit == team.v1 && parent.ref == "otheros/x86_64/stable", "REF^ is a commit, not a ref to follow")
         let ref = try Program.check(["ostree", "--repo=" + team.state.path + "/repo", "rev-parse", "otheros/x86_64/stable"])
         #expect(ref.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == team.v1, "the state's ref is the image's commit")
     }

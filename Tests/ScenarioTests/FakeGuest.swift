@@ -106,7 +106,7 @@ final class FakeOSTreeGuest: @unchecked Sendable {
 /// The fake guest's command channel.
 struct FakeChannel: GuestChannel {
     let guest: FakeOSTreeGuest
-    var name: String { "the fake channel" }
+    var name: String { "Fake channel" }
     func ping() -> Bool { true }
     func run(_ command: String, timeout: TimeInterval) throws -> GuestCommandResult { guest.answer(command) }
     func start(_ command: String, environment: [String]) throws -> Int {
