@@ -17,6 +17,8 @@ packages=(
     qemu-system-x86 qemu-utils extlinux syslinux-common
     # UEFI: GRUB for the ESP, FAT tools that need no mount, OVMF firmware.
     grub-efi-amd64-bin dosfstools mtools ovmf
+    # The SSH channel (harness run --channel ssh): ssh and ssh-keygen.
+    openssh-client
 )
 
 missing=()
