@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuild
+import Machine
 import OSTree
 import ToolSupport
 
@@ -23,8 +24,10 @@ public struct CommitSource: Sendable {
     var isURL: Bool { repository.hasPrefix("http://") || repository.hasPrefix("https://") }
 
     /// The image under test (not built yet) and the update's commit: each commit resolved and
-    /// required to carry a kernel, copied into `STATE/repo`, the image's ref pointed at it.
-    public func resolve(stateDirectory: String, authorizedKeys: [String]) throws -> (image: TestImage, update: String?) {
+    /// required to carry what a guest needs (`requireGuestPieces`), copied into `STATE/repo`,
+    /// the image's ref pointed at it.
+    public func resolve(stateDirectory: String, channel: ChannelKind = .agent,
+                        authorizedKeys: [String]) throws -> (image: TestImage, update: String?) {
         let state = try OSTreeRepository.openOrCreate(at: stateDirectory + "/repo", mode: .archive)
         let source = try sourceRepository(state: state)
         let imageCommit = try commit(of: image, option: "--image", in: source)
@@ -39,7 +42,7 @@ public struct CommitSource: Sendable {
         }
         try state.setRefImmediately(ref, to: imageCommit)
         for (option, name, commit) in [("--image", image, imageCommit)] + (updateCommit.map { [("--update", update!, $0)] } ?? []) {
-            try Self.requireKernel(commit, of: "\(option) \(name)", in: state.path)
+            try Self.requireGuestPieces(commit, of: "\(option) \(name)", channel: channel, in: state.path)
         }
         let osName = try Self.osName(of: imageCommit, in: state.path) ?? ImageOptions.defaultOSName
         return (TestImage(ref: ref, commit: imageCommit, osName: osName, authorizedKeys: authorizedKeys), updateCommit)
@@ -91,15 +94,29 @@ public struct CommitSource: Sendable {
         name.count == 64 && name.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
-    /// The commit must carry what ostree deploys and boots: `/usr/lib/modules/$kver/vmlinuz`.
-    static func requireKernel(_ commit: String, of what: String, in repository: String) throws {
+    /// The commit must carry what ostree deploys and harness drives: a kernel in
+    /// `/usr/lib/modules/$kver/vmlinuz`, systemd, and the channel's other end (qemu-ga or sshd).
+    static func requireGuestPieces(_ commit: String, of what: String, channel: ChannelKind, in repository: String) throws {
+        func exists(_ path: String) throws -> Bool {
+            try Program.run(["ostree", "--repo=" + repository, "ls", commit, path]).succeeded
+        }
+        func missing(_ reason: String) -> ScenarioError {
+            ScenarioError("\(what) (commit \(commit.prefix(12))): \(reason)")
+        }
         let modules = try Program.run(["ostree", "--repo=" + repository, "ls", "--nul-filenames-only", commit, "/usr/lib/modules"])
         let directories = modules.succeeded ? modules.stdout.split(separator: "\0").map(String.init) : []
-        for directory in directories {
-            let kernel = try Program.run(["ostree", "--repo=" + repository, "ls", commit, directory + "/vmlinuz"])
-            if kernel.succeeded { return }
+        guard try directories.contains(where: { try exists($0 + "/vmlinuz") }) else {
+            throw missing("no kernel in /usr/lib/modules/*/vmlinuz, so ostree cannot deploy it")
         }
-        throw ScenarioError("\(what) (commit \(commit.prefix(12))): no kernel in /usr/lib/modules/*/vmlinuz, so ostree cannot deploy it")
+        guard try exists("/usr/lib/systemd/systemd") else { throw missing("no systemd (/usr/lib/systemd/systemd)") }
+        switch channel {
+        case .agent:
+            guard try exists("/usr/sbin/qemu-ga") || exists("/usr/bin/qemu-ga") else {
+                throw missing("no QEMU guest agent (qemu-ga) for the default channel; a guest with sshd runs with --channel ssh")
+            }
+        case .ssh:
+            guard try exists("/usr/sbin/sshd") else { throw missing("no sshd (/usr/sbin/sshd), which --channel ssh needs") }
+        }
     }
 
     /// The `ID` of the commit's os-release: the stateroot of its deployment.

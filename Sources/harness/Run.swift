@@ -122,7 +122,7 @@ struct Run: ParsableCommand {
         var updateCommit: String?
         if let repo, let imageName {
             let source = CommitSource(repository: repo.contains("://") ? repo : absolute(repo), image: imageName, update: update)
-            (image, updateCommit) = try source.resolve(stateDirectory: state.path, authorizedKeys: authorizedKeys)
+            (image, updateCommit) = try source.resolve(stateDirectory: state.path, channel: channelKind, authorizedKeys: authorizedKeys)
         } else {
             let composed = try TestImage.composing(treefile: absolute(treefile ?? layout.defaultTreefile), stateDirectory: state.path)
             image = TestImage(ref: composed.ref, commit: composed.commit, authorizedKeys: authorizedKeys)

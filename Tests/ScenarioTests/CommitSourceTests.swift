@@ -1,13 +1,14 @@
 import Foundation
 import TestSupport
 import Testing
+import Machine
 import ToolSupport
 @testable import Scenarios
 
 /// `harness run --repo R --image X --update Y`: commits checked and copied before any boot.
 @Suite struct CommitSourceTests {
-    /// A repository with `v1` and `v2` of an OS (a text file for a kernel, as ostree's own
-    /// tests do) and `nokernel`, a tree with only /usr.
+    /// A repository with `v1` and `v2` of an OS (text files for a kernel, systemd, qemu-ga, and
+    /// in v2 sshd, as ostree's own tests fake a kernel) and `nokernel`, a tree with only /usr.
     final class TeamRepository {
         let repository: OneCommitRepository
         let state: TemporaryDirectory
@@ -30,6 +31,10 @@ import ToolSupport
             let tree = repository.scratch.path + "/tree-\(version)"
             try FileManager.default.createDirectory(atPath: tree + "/usr/lib/modules/6.1.0-test", withIntermediateDirectories: true)
             try "not a kernel\n".write(toFile: tree + "/usr/lib/modules/6.1.0-test/vmlinuz", atomically: true, encoding: .utf8)
+            for program in ["/usr/lib/systemd/systemd", "/usr/sbin/qemu-ga"] + (version == "1" ? [] : ["/usr/sbin/sshd"]) {
+                try FileManager.default.createDirectory(atPath: tree + (program as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try "#!/bin/sh\n".write(toFile: tree + program, atomically: true, encoding: .utf8)
+            }
             try "ID=otheros\nVERSION_ID=\(version)\n".write(toFile: tree + "/usr/lib/os-release", atomically: true, encoding: .utf8)
             return try Program.check(["ostree", "commit", "--repo=" + path, "--branch=" + ref, "--tree=dir=" + tree])
                 .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -39,10 +44,10 @@ import ToolSupport
             try CommitSource(repository: path, image: image, update: update).resolve(stateDirectory: state.path, authorizedKeys: ["ssh-ed25519 AAAA k"])
         }
 
-        func error(image: String, update: String? = nil, repository: String? = nil) -> String {
+        func error(image: String, update: String? = nil, repository: String? = nil, channel: ChannelKind = .agent) -> String {
             do {
                 _ = try CommitSource(repository: repository ?? path, image: image, update: update)
-                    .resolve(stateDirectory: state.path, authorizedKeys: [])
+                    .resolve(stateDirectory: state.path, channel: channel, authorizedKeys: [])
                 return "resolved"
             } catch {
                 return String(describing: error)
@@ -77,6 +82,9 @@ import ToolSupport
         #expect(noRef.contains("a commit alone names no ref"), "\(noRef)")
         let badUpdate = team.error(image: "otheros/x86_64/stable", update: "nokernel")
         #expect(badUpdate.contains("--update nokernel"), "\(badUpdate)")
+        let noSSHD = team.error(image: team.v1, update: "otheros/x86_64/stable", channel: .ssh(identity: "/k"))
+        #expect(noSSHD.contains("--image \(team.v1) (commit \(team.v1.prefix(12))): no sshd (/usr/sbin/sshd), which --channel ssh needs"), "\(noSSHD)")
+        #expect(team.error(image: "otheros/x86_64/stable", channel: .ssh(identity: "/k")) == "resolved", "v2 has sshd")
     }
 
     /// An archive repository served over HTTP on loopback: refs pulled into the state.
