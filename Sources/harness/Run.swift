@@ -111,9 +111,7 @@ struct Run: ParsableCommand {
         options.rerunFailed = rerunFailed
         options.multiply = multiply
         options.denylist = try denylist.map { try Denylist.load(absolute($0)) }
-        let outputDirectory = try makeOutputDirectory()
         Console.progress("Running \(selection.count) test(s): \(selection.map(\.name).joined(separator: ", "))")
-        Console.progress("Output: \(outputDirectory)")
 
         try Machine.destroyLeftovers(stateDirectory: state.path, connectURI: connect)
         let channelKind: ChannelKind = channel == "ssh" ? .ssh(identity: try SSHKey.ofState(state.path).privateKeyPath) : .agent
@@ -130,6 +128,9 @@ struct Run: ParsableCommand {
         if let updateTreefile {
             updateCommit = try TestImage.composing(treefile: absolute(updateTreefile), stateDirectory: state.path).commit
         }
+        // Bad commits and treefiles are refused above, before anything is written here.
+        let outputDirectory = try makeOutputDirectory()
+        Console.progress("Output: \(outputDirectory)")
         try image.prepare(stateDirectory: state.path)
         let environment = try RunEnvironment(project: layout, stateDirectory: state.path, image: image,
                                              outputDirectory: outputDirectory, connectURI: connect, keepFailed: keepFailed,
