@@ -8,20 +8,27 @@ import ToolSupport
 /// checked before anything boots and copied into the state's repository, where the image is
 /// built from them and update disks are written.
 ///
-/// REPO is a local repository, or the `http(s)://` URL of an archive repository, pulled
-/// through a remote of the state's repository (`harness-run-` and a digest of the URL).
+/// REPO is a local repository, copied from directly, or the `http(s)://` URL of an archive
+/// repository. A URL, or any REPO with `gpgKey`, is pulled through a remote of the state's
+/// repository (`harness-run-` and a digest of the URL and key), with `gpg-verify` on and the
+/// key imported when there is one: a commit not signed by it fails the pull.
 public struct CommitSource: Sendable {
     public var repository: String
     public var image: String
     public var update: String?
+    /// An OpenPGP public key (armored or binary) every commit must be signed with.
+    public var gpgKey: String?
 
-    public init(repository: String, image: String, update: String?) {
+    public init(repository: String, image: String, update: String?, gpgKey: String? = nil) {
         self.repository = repository
         self.image = image
         self.update = update
+        self.gpgKey = gpgKey
     }
 
     var isURL: Bool { repository.hasPrefix("http://") || repository.hasPrefix("https://") }
+    /// Whether the commits come through a remote (and are pulled by ref) rather than copied.
+    var throughRemote: Bool { isURL || gpgKey != nil }
 
     /// The image under test (not built yet) and the update's commit: each commit resolved and
     /// required to carry what a guest needs (`requireGuestPieces`), copied into `STATE/repo`,
@@ -36,7 +43,7 @@ public struct CommitSource: Sendable {
         guard let ref = [image, update].compactMap({ $0 }).first(where: { refs[$0] != nil }) else {
             throw ScenarioError("--image \(image): a commit alone names no ref for the image to follow; give --image REF or --update REF")
         }
-        if !isURL {
+        if !throughRemote {
             Console.progress("Copying \(([imageCommit] + (updateCommit.map { [$0] } ?? [])).map { $0.prefix(12) }.joined(separator: " and ")) from \(repository)")
             try state.pullLocal(from: source, commits: [imageCommit] + (updateCommit.map { [$0] } ?? []))
         }
@@ -48,27 +55,42 @@ public struct CommitSource: Sendable {
         return (TestImage(ref: ref, commit: imageCommit, osName: osName, authorizedKeys: authorizedKeys), updateCommit)
     }
 
-    /// The repository to resolve in: REPO itself, or for a URL the state's repository after
-    /// pulling the refs named.
+    /// The repository to resolve in: REPO itself, or the state's repository after pulling the
+    /// refs named through a remote.
     private func sourceRepository(state: OSTreeRepository) throws -> OSTreeRepository {
-        guard isURL else {
+        if !isURL {
             guard FileManager.default.fileExists(atPath: repository + "/config") else {
                 throw ScenarioError("--repo \(repository): not an OSTree repository (no config file)")
             }
+        }
+        guard throughRemote else {
             do { return try OSTreeRepository.open(at: repository) } catch {
                 throw ScenarioError("--repo \(repository): not an OSTree repository: \(error)")
             }
         }
-        let remote = "harness-run-" + Digest.sha256(repository).prefix(12)
+        let url = isURL ? repository : "file://" + repository
+        let keyDigest = try gpgKey.map { key -> String in
+            do { return try Digest.sha256(file: key) } catch {
+                throw ScenarioError("--repo-gpg-key \(key): cannot read it: \(error)")
+            }
+        }
+        let remote = "harness-run-" + Digest.sha256(url + "\n" + (keyDigest ?? "")).prefix(12)
         var state = state
         if !state.remotes().contains(remote) {
-            try Program.check(["ostree", "--repo=" + state.path, "remote", "add", "--no-gpg-verify", remote, repository])
+            let ostree = ["ostree", "--repo=" + state.path, "remote"]
+            try Program.check(ostree + ["add", gpgKey == nil ? "--no-gpg-verify" : "--set=gpg-verify=true", remote, url])
+            if let gpgKey {
+                do { try Program.check(ostree + ["gpg-import", "--keyring=" + gpgKey, remote]) } catch {
+                    _ = try? Program.run(ostree + ["delete", remote])
+                    throw ScenarioError("--repo-gpg-key \(gpgKey): not an OpenPGP key ostree can import: \(error)")
+                }
+            }
             // libostree reads the configuration when it opens a repository.
             state = try OSTreeRepository.open(at: state.path)
         }
         for name in [image, update].compactMap({ $0 }) {
             guard !Self.isChecksum(name) else {
-                throw ScenarioError("\(name): with a repository URL, name refs (a commit cannot be asked for by itself)")
+                throw ScenarioError("\(name): with a repository URL or a GPG key, name refs (a commit cannot be pulled by itself)")
             }
             Console.progress("Pulling \(name) from \(repository)")
             do {

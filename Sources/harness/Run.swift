@@ -63,6 +63,9 @@ struct Run: ParsableCommand {
     @Option(help: "An OSTree repository holding the commits to test: a directory, or the http(s):// URL of an archive repository.")
     var repo: String?
 
+    @Option(help: "With --repo: an OpenPGP public key every commit must be signed with (pulled with gpg-verify).")
+    var repoGpgKey: String?
+
     @Option(name: .customLong("image"), help: ArgumentHelp("With --repo: the ref or commit the image under test is built from.", valueName: "ref|commit"))
     var imageName: String?
 
@@ -95,6 +98,7 @@ struct Run: ParsableCommand {
         guard (repo == nil) == (imageName == nil) else { throw ValidationError("--repo and --image go together") }
         if repo != nil, treefile != nil { throw ValidationError("--treefile composes the image; with --repo, --image names it") }
         if update != nil, repo == nil { throw ValidationError("--update names a commit of --repo") }
+        if repoGpgKey != nil, repo == nil { throw ValidationError("--repo-gpg-key goes with --repo") }
         if update != nil, updateTreefile != nil { throw ValidationError("give --update or --update-treefile, not both") }
     }
 
@@ -119,7 +123,8 @@ struct Run: ParsableCommand {
         var image: TestImage
         var updateCommit: String?
         if let repo, let imageName {
-            let source = CommitSource(repository: repo.contains("://") ? repo : absolute(repo), image: imageName, update: update)
+            let source = CommitSource(repository: repo.contains("://") ? repo : absolute(repo), image: imageName, update: update,
+                                      gpgKey: repoGpgKey.map(absolute))
             (image, updateCommit) = try source.resolve(stateDirectory: state.path, channel: channelKind, authorizedKeys: authorizedKeys)
         } else {
             let composed = try TestImage.composing(treefile: absolute(treefile ?? layout.defaultTreefile), stateDirectory: state.path)

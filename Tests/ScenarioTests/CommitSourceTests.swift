@@ -44,9 +44,10 @@ import ToolSupport
             try CommitSource(repository: path, image: image, update: update).resolve(stateDirectory: state.path, authorizedKeys: ["ssh-ed25519 AAAA k"])
         }
 
-        func error(image: String, update: String? = nil, repository: String? = nil, channel: ChannelKind = .agent) -> String {
+        func error(image: String, update: String? = nil, repository: String? = nil, channel: ChannelKind = .agent,
+                   gpgKey: String? = nil) -> String {
             do {
-                _ = try CommitSource(repository: repository ?? path, image: image, update: update)
+                _ = try CommitSource(repository: repository ?? path, image: image, update: update, gpgKey: gpgKey)
                     .resolve(stateDirectory: state.path, channel: channel, authorizedKeys: [])
                 return "resolved"
             } catch {
@@ -95,7 +96,23 @@ import ToolSupport
             .resolve(stateDirectory: team.state.path, authorizedKeys: [])
         #expect(image.commit == team.v2 && update == team.v2 && image.osName == "otheros")
         let commitByURL = team.error(image: team.v1, repository: server.url)
-        #expect(commitByURL.contains("with a repository URL, name refs"), "\(commitByURL)")
+        #expect(commitByURL.contains("with a repository URL or a GPG key, name refs"), "\(commitByURL)")
+    }
+
+    /// With a key, every commit must carry its signature: a signed ref passes, an unsigned one
+    /// fails the pull naming the ref, and a key that is no key is named.
+    @Test func withAKeyOnlySignedCommitsComeIn() throws {
+        let team = try TeamRepository()
+        let key = try TestSigningKey(name: "release")
+        try key.sign(commit: team.v2, in: team.path)
+        let signed = try CommitSource(repository: team.path, image: "otheros/x86_64/stable", update: nil, gpgKey: key.publicKeyPath)
+            .resolve(stateDirectory: team.state.path, authorizedKeys: [])
+        #expect(signed.image.commit == team.v2)
+        try Program.check(["ostree", "commit", "--repo=" + team.path, "--branch=otheros/x86_64/unsigned", "--tree=ref=otheros/x86_64/stable"])
+        let unsigned = team.error(image: "otheros/x86_64/unsigned", gpgKey: key.publicKeyPath)
+        #expect(unsigned.contains("pulling otheros/x86_64/unsigned failed") && unsigned.lowercased().contains("signature"), "\(unsigned)")
+        let notAKey = team.error(image: "otheros/x86_64/stable", gpgKey: team.path + "/config")
+        #expect(notAKey.contains("--repo-gpg-key \(team.path)/config: not an OpenPGP key"), "\(notAKey)")
     }
 
     @Test func anUnreachableURLIsNamed() throws {

@@ -32,6 +32,11 @@ public final class TestSigningKey {
                            "--define", "_gpg_path \(home.path)", path], environment: Self.environment(home.path))
     }
 
+    /// Signs an OSTree commit of `repository`, as `ostree gpg-sign` does for a release.
+    public func sign(commit: String, in repository: String) throws {
+        try Program.check(["ostree", "gpg-sign", "--repo=" + repository, "--gpg-homedir=" + home.path, commit, email])
+    }
+
     /// Writes `path.asc`, an armored detached signature of the file (`repomd.xml.asc`).
     public func signDetached(_ path: String) throws {
         try Self.gpg(home.path, ["--batch", "--yes", "--armor", "--local-user", email, "--detach-sign", "--output", path + ".asc", path])
