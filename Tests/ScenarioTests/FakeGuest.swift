@@ -24,6 +24,8 @@ final class FakeOSTreeGuest: @unchecked Sendable {
     var upgradeCommit: String?
     /// A unit that fails at every boot of this commit, and what it logs.
     var failingUnit: (commit: String, unit: String, message: String)?
+    /// Commands that exit 1 this many more times before they succeed (a flaky test).
+    var failuresLeft: [String: Int] = [:]
 
     init(commit: String, clients: [GuestClient], upgradeCommit: String?) {
         deployments = [Deployment(commit: commit, kargs: ["root=LABEL=root", "rw"])]
@@ -51,6 +53,10 @@ final class FakeOSTreeGuest: @unchecked Sendable {
 
     private func respond(to command: String) -> GuestCommandResult {
         func ok(_ stdout: String = "") -> GuestCommandResult { GuestCommandResult(exitCode: 0, stdout: stdout, stderr: "") }
+        if let left = failuresLeft[command], left > 0 {
+            failuresLeft[command] = left - 1
+            return GuestCommandResult(exitCode: 1, stdout: "", stderr: "failing, \(left - 1) more time(s)")
+        }
         switch command {
         case GuestClient.detection:
             guard let client = clients.first else { return GuestCommandResult(exitCode: 1, stdout: "", stderr: "") }

@@ -138,6 +138,27 @@ import ToolSupport
         #expect(byName["kargs"]?.status == .passed, "\(byName["kargs"]?.failure ?? "")")
     }
 
+    /// Rerun and multiply on fakes: a test failing once passes on its rerun and is flaky; each
+    /// of `--multiply` runs is a result of its own.
+    @Test func aTestFailingOnceIsFlakyAndMultipliedRunsAreResultsOfTheirOwn() throws {
+        let state = try State()
+        let guest = FakeOSTreeGuest(commit: state.repository.commit, clients: [.ostree], upgradeCommit: nil)
+        guest.failuresLeft["check-something"] = 1
+        let environment = try state.environment(guest: guest)
+        defer { environment.finish() }
+        let flaky = TestEntry.scenario(try scenario("  - boot\n  - run: check-something\n"))
+        var options = RunOptions()
+        options.rerunFailed = 1
+        let rerun = TestScheduler(environment: environment, options: options).run([flaky])
+        #expect(rerun.count == 1 && rerun[0].status == .passed && rerun[0].flaky && rerun[0].attempts == 2)
+        #expect(rerun[0].failure?.contains("'check-something' exited with 1") == true, "the first failure is kept: \(rerun[0].failure ?? "")")
+
+        options = RunOptions()
+        options.multiply = 3
+        let multiplied = TestScheduler(environment: environment, options: options).run([flaky])
+        #expect(multiplied.map(\.iteration) == [1, 2, 3] && multiplied.allSatisfy { $0.status == .passed })
+    }
+
     @Test func withoutAnUpdateTheUpdateStepsSayWhatIsMissing() throws {
         let state = try State()
         var image = TestImage(ref: State.ref, commit: state.repository.commit)
