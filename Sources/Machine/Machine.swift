@@ -14,7 +14,7 @@ public struct SpawnOptions: Sendable {
     public var consoleFile: String?
     /// Where the embedded driver keeps its state.
     public var stateDirectory: String
-    /// How long to wait for the guest agent after power-on.
+    /// How long to wait for the guest to answer on its channel after power-on.
     public var bootTimeout: TimeInterval = 300
     /// Boot through UEFI (OVMF, with fresh NVRAM) instead of the BIOS.
     public var uefi = false

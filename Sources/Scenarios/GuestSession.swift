@@ -151,7 +151,7 @@ final class GuestSession {
     }
 
     /// After each boot: the boot must finish (`systemctl is-system-running --wait`; under
-    /// emulation the agent answers before it does) with no failed unit.
+    /// emulation the channel answers before it does) with no failed unit.
     private func checkSystem() throws {
         let state = try run("timeout 600 systemctl is-system-running --wait", timeout: 660).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)

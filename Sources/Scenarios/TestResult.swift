@@ -27,7 +27,7 @@ public struct TestResult: Codable, Sendable {
         }
     }
 
-    /// One boot: from power-on (or the reboot request) until the guest agent answered.
+    /// One boot: from power-on (or the reboot request) until the guest answered on its channel.
     public struct Boot: Codable, Sendable {
         public enum Kind: String, Codable, Sendable {
             /// A fresh machine on a new overlay.
@@ -95,7 +95,7 @@ public struct TestResult: Codable, Sendable {
         self.artifactsDirectory = artifactsDirectory
     }
 
-    /// Seconds spent booting (power-on or reboot until the agent answered).
+    /// Seconds spent booting (power-on or reboot until the guest answered on its channel).
     public var bootTime: TimeInterval { boots.reduce(0) { $0 + $1.duration } }
 
     /// The name the reports show: `power-cut` or, with `--multiply`, `power-cut#3`.
