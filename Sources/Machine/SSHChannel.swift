@@ -29,7 +29,8 @@ public struct SSHChannel: GuestChannel {
         ["ssh", "-n", "-p", String(port), "-i", identity,
          "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
          "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=\(connectTimeout)",
-         "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
+         // An emulated guest busy upgrading can be slow to answer: a minute before giving up.
+         "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
          "root@127.0.0.1", remoteCommand]
     }
 
@@ -40,7 +41,7 @@ public struct SSHChannel: GuestChannel {
     }
 
     public func ping() throws -> Bool {
-        guard let result = try? Program.run(arguments("true", connectTimeout: 3), timeout: .seconds(15)) else { return false }
+        guard let result = try? Program.run(arguments("true", connectTimeout: 5), timeout: .seconds(20)) else { return false }
         if result.status == Self.connectionFailure, result.stderr.contains("Permission denied") {
             throw MachineError("\(name): the guest's sshd refuses root with \(identity): \(result.stderr.lastLinesOnOneLine(1))")
         }
