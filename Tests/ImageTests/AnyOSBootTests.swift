@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 import TestSupport
 import Testing
 import ToolSupport
@@ -35,6 +36,61 @@ struct AnyOSBootTests {
         try Program.run([HarnessExecutable.path, "run", "--state-dir", Self.stateDirectory, "--output", output] + arguments,
                         environment: ProcessInfo.processInfo.environment.merging(["LIBVIRT_LOG_OUTPUTS": "4:stderr"]) { $1 },
                         currentDirectory: "/var/tmp")
+    }
+
+    /// The SSH channel against the fixture OS's own sshd, run in a sandbox on the host (its
+    /// tree checked out, loopback shared): commands, exit statuses and both streams, detached
+    /// jobs with their environment, large output, and a refused key named at once.
+    @Test func theSSHChannelDrivesARealSSHD() throws {
+        let repository = try Self.repository()
+        let scratch = try TemporaryDirectory(prefix: "harness-sshd-", in: "/var/tmp")
+        defer { scratch.remove() }
+        let root = scratch.path + "/root"
+        try Program.check(["ostree", "--repo=" + repository, "checkout", Self.ref, root])
+        let key = try SSHKey.ofState(scratch.path + "/state")
+        let home = try RootedTree(root)
+        try home.createDirectory("/var/roothome/.ssh", mode: 0o700)
+        try home.writeFile("/var/roothome/.ssh/authorized_keys", Array((key.publicKey + "\n").utf8), mode: 0o600)
+        let port = Int.random(in: 30000..<60000)
+        let sshd = Process()
+        sshd.executableURL = URL(fileURLWithPath: "/usr/bin/bwrap")
+        sshd.arguments = ["--bind", root, "/", "--bind", root + "/usr/etc", "/etc", "--dev", "/dev", "--proc", "/proc",
+                          "--tmpfs", "/run", "--dir", "/run/sshd", "--tmpfs", "/tmp", "--unshare-pid", "--unshare-ipc",
+                          "--die-with-parent", "/usr/sbin/sshd", "-D", "-e", "-p", String(port), "-o", "ListenAddress=127.0.0.1"]
+        sshd.standardOutput = FileHandle.nullDevice
+        sshd.standardError = FileHandle.nullDevice
+        try sshd.run()
+        defer {
+            kill(sshd.processIdentifier, SIGKILL)
+            sshd.waitUntilExit()
+        }
+        let channel = SSHChannel(port: port, identity: key.privateKeyPath)
+        var answered = false
+        for _ in 0..<50 where !answered {
+            answered = try channel.ping()
+            if !answered { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        try #require(answered, "sshd on 127.0.0.1:\(port) never answered")
+
+        let result = try channel.run("echo \"$0\" out; echo err >&2; exit 3", timeout: 30)
+        #expect(result == GuestCommandResult(exitCode: 3, stdout: "/bin/sh out\n", stderr: "err\n"), "run under /bin/sh whatever root's shell")
+        let large = try channel.run("head -c 300000 /dev/zero | tr '\\0' a", timeout: 30)
+        #expect(large.stdout.count == 300_000)
+
+        let job = try channel.start("sleep 2; echo \"$GREETING\"; echo late >&2; exit 4", environment: ["GREETING=hello there"])
+        #expect(try channel.status(of: job) == nil, "the job runs detached")
+        var status: GuestCommandResult?
+        for _ in 0..<50 where status == nil {
+            Thread.sleep(forTimeInterval: 0.2)
+            status = try channel.status(of: job)
+        }
+        #expect(status == GuestCommandResult(exitCode: 4, stdout: "hello there\n", stderr: "late\n"))
+
+        let stranger = try SSHKey.ofState(scratch.path + "/other-state")
+        #expect(throws: MachineError.self) { _ = try SSHChannel(port: port, identity: stranger.privateKeyPath).ping() }
+        do { _ = try SSHChannel(port: port, identity: stranger.privateKeyPath).ping() } catch {
+            #expect(String(describing: error).contains("refuses root with \(stranger.privateKeyPath)"), "\(error)")
+        }
     }
 
     /// v1 boots, takes v2 with `ostree admin upgrade`, rolls back, takes a kernel argument
