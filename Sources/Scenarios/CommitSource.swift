@@ -43,14 +43,17 @@ public struct CommitSource: Sendable {
         guard let ref = [image, update].compactMap({ $0 }).first(where: { refs[$0] != nil }) else {
             throw ScenarioError("--image \(image): a commit alone names no ref for the image to follow; give --image REF or --update REF")
         }
+        var commits = [("--image \(image)", imageCommit)]
+        if let update, let updateCommit { commits.append(("--update \(update)", updateCommit)) }
         if !throughRemote {
-            Console.progress("Copying \(([imageCommit] + (updateCommit.map { [$0] } ?? [])).map { $0.prefix(12) }.joined(separator: " and ")) from \(repository)")
-            try state.pullLocal(from: source, commits: [imageCommit] + (updateCommit.map { [$0] } ?? []))
+            Console.progress("Copying \(commits.map { $0.1.prefix(12) }.joined(separator: " and ")) from \(repository)")
+            try state.pullLocal(from: source, commits: commits.map(\.1))
         }
+        for (what, commit) in commits {
+            try Self.requireGuestPieces(commit, of: what, channel: channel, in: state.path)
+        }
+        // Only commits fit to boot move the ref the image is built from.
         try state.setRefImmediately(ref, to: imageCommit)
-        for (option, name, commit) in [("--image", image, imageCommit)] + (updateCommit.map { [("--update", update!, $0)] } ?? []) {
-            try Self.requireGuestPieces(commit, of: "\(option) \(name)", channel: channel, in: state.path)
-        }
         let osName = try Self.osName(of: imageCommit, in: state.path) ?? ImageOptions.defaultOSName
         return (TestImage(ref: ref, commit: imageCommit, osName: osName, authorizedKeys: authorizedKeys), updateCommit)
     }
