@@ -67,7 +67,8 @@ public enum GuestClient: String, Sendable, CaseIterable {
     /// the default, with its origin and its own kernel arguments (from its boot entry).
     private static let ostreeRollback = """
         set -e
-        if ostree admin set-default --help >/dev/null 2>&1; then exec ostree admin set-default 1; fi
+        # (Not `set-default --help`: ostree answers --help before it looks at the subcommand.)
+        if ostree admin --help 2>&1 | grep -q '^ *set-default '; then exec ostree admin set-default 1; fi
         set -- $(ostree admin status | sed -n 's/^[* ] \\([^ ]*\\) \\([0-9a-f]\\{64\\}\\)\\.\\([0-9]*\\).*/\\1 \\2.\\3/p' | sed -n 2p)
         [ $# = 2 ] || { echo "no previous deployment to roll back to" >&2; exit 1; }
         os=$1 deployment=$2

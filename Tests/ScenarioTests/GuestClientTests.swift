@@ -36,7 +36,8 @@ import ToolSupport
     }
 
     /// The rollback script of plain ostree, run by a real shell against a fake `ostree` in
-    /// PATH: on 2022.7 (no set-default) it deploys the previous deployment's commit again with
+    /// PATH that behaves as 2022.7 does (no set-default, though `set-default --help` exits 0,
+    /// as a boot over SSH found out): it deploys the previous deployment's commit again with
     /// that deployment's own kernel arguments, read from its boot entry.
     @Test func theOstreeRollbackDeploysThePreviousCommitWithItsOwnArguments() throws {
         let fixture = try KolaFixtureDirectory()
@@ -49,7 +50,9 @@ import ToolSupport
         try fixture.write("bin/ostree", """
             #!/bin/sh
             case "$1 $2" in
-            "admin set-default") exit 1 ;;
+            "admin --help") printf '  deploy             Checkout revision\n  undeploy           Delete deployment INDEX\n' ;;
+            "admin set-default") [ "$3" = --help ] && exit 0  # as 2022.7: --help is answered first
+                echo "error: Unknown \"admin\" subcommand 'set-default'" >&2; exit 1 ;;
             "admin status") printf '* os \(Self.update).0\\n    origin refspec: r:x\\n  os \(previous) (rollback)\\n' ;;
             *) echo "$@" > \(root)/deployed ;;
             esac
