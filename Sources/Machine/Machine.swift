@@ -128,7 +128,13 @@ public final class Machine: GuestMachine, @unchecked Sendable {
 
     /// Fails if the console shows a panic, an emergency shell or the like, quoting the lines.
     public func checkConsole() throws {
-        let problems = ConsoleCheck.problems(in: console)
+        try checkConsole(stoppingTheBoot: false)
+    }
+
+    /// While waiting for the guest, only what stops a boot fails it: a failed unit waits for
+    /// the channel, so that the session can quote the unit's journal.
+    private func checkConsole(stoppingTheBoot: Bool) throws {
+        let problems = ConsoleCheck.problems(in: console, stoppingTheBoot: stoppingTheBoot)
         guard problems.isEmpty else {
             let quoted = problems.prefix(5).map { "\($0.kind): \($0.line)" }.joined(separator: "\n  ")
             throw MachineError("console of \(name) shows \(problems.count) problem(s):\n  \(quoted)")
@@ -142,11 +148,11 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         while Date().timeIntervalSince(start) < options.bootTimeout {
             if try channel.ping() {
                 Console.progress(String(format: "%@ answered after %.0f s", channel.name, Date().timeIntervalSince(start)))
-                try checkConsole()
+                try checkConsole(stoppingTheBoot: true)
                 return
             }
             guard domain.isActive else { throw MachineError("\(name) stopped while booting; console:\n\(consoleTail())") }
-            try checkConsole()
+            try checkConsole(stoppingTheBoot: true)
             if Date().timeIntervalSince(lastReport) >= 10 {
                 lastReport = Date()
                 let last = console.split(whereSeparator: \.isNewline).last.map { ConsoleCheck.plainText(String($0)) } ?? "(no console output yet)"
@@ -177,7 +183,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         while Date().timeIntervalSince(start) < options.bootTimeout {
             Thread.sleep(forTimeInterval: 2)
             guard domain.isActive else { throw MachineError("\(name) stopped instead of rebooting; console:\n\(consoleTail())") }
-            try checkConsole()
+            try checkConsole(stoppingTheBoot: true)
             if try channel.ping(), let now = try? channel.bootID(), !now.isEmpty, now != previous {
                 Console.progress(String(format: "Back after %.0f s", Date().timeIntervalSince(start)))
                 return

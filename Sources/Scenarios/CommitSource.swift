@@ -52,6 +52,9 @@ public struct CommitSource: Sendable {
         for (what, commit) in commits {
             try Self.requireGuestPieces(commit, of: what, channel: channel, in: state.path)
         }
+        if let update, let updateCommit {
+            try Self.requireBinding(of: updateCommit, as: "--update \(update)", to: ref, in: state)
+        }
         // Only commits fit to boot move the ref the image is built from.
         try state.setRefImmediately(ref, to: imageCommit)
         let osName = try Self.osName(of: imageCommit, in: state.path) ?? ImageOptions.defaultOSName
@@ -142,6 +145,15 @@ public struct CommitSource: Sendable {
         case .ssh:
             guard try exists("/usr/sbin/sshd") else { throw missing("no sshd (/usr/sbin/sshd), which --channel ssh needs") }
         }
+    }
+
+    /// The update reaches the guest on `ref`, the ref the image follows. A commit bound to
+    /// other refs (`ostree.ref-binding`, which `ostree commit --branch` writes) is refused
+    /// there by the guest's ostree, as a commit served under a ref it was not made for.
+    static func requireBinding(of commit: String, as what: String, to ref: String, in repository: OSTreeRepository) throws {
+        guard let bound = try repository.commit(commit).metadata["ostree.ref-binding"]?.stringsValue, !bound.contains(ref) else { return }
+        throw ScenarioError("\(what) (commit \(commit.prefix(12))) is bound to \(bound.joined(separator: ", ")) (ostree.ref-binding), "
+            + "so the guest's ostree refuses it on \(ref), the ref the image follows; commit it with --bind-ref=\(ref) too")
     }
 
     /// The `ID` of the commit's os-release: the stateroot of its deployment.

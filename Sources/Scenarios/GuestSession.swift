@@ -159,9 +159,11 @@ final class GuestSession {
             let failed = try run("systemctl list-units --failed --plain --no-legend --no-pager").stdout
                 .split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
             for unit in failed { _ = try? run("systemctl status --no-pager --lines 20 \(unit)") }
-            // The failed units' own last words, quoted in the failure.
+            // The failed units' own last words (what their processes logged; systemd's lines
+            // about them when they logged nothing), quoted in the failure.
             let journal = failed.prefix(3).compactMap { unit in
-                (try? run("journalctl -b --no-pager -o cat -n 3 -u \(unit.shellQuoted)").stdout)
+                (try? run("journalctl -b --no-pager -o cat -n 3 _SYSTEMD_UNIT=\(unit.shellQuoted) | grep . "
+                          + "|| journalctl -b --no-pager -o cat -n 3 -u \(unit.shellQuoted)").stdout)
                     .map { $0.split(separator: "\n").map { "\(unit): \($0)" }.joined(separator: "\n  ") }
             }.filter { !$0.isEmpty }
             throw ScenarioError("boot \(bootCount) ended '\(state)'"

@@ -140,7 +140,9 @@ public enum Program {
         let configuration = Configuration(
             executable: name.contains("/") ? .path(FilePath(name)) : .name(name),
             arguments: Arguments(executablePathOverride: name, remainingValues: Array(arguments.dropFirst())),
-            environment: environment.map { .custom($0.map { Array("\($0.key)=\($0.value)".utf8) }) } ?? .inherit,
+            // Raw entries go to strdup as they are: each must carry its NUL (swift-subprocess's own
+            // `updating` adds it too); without one, strdup copied whatever followed in memory.
+            environment: environment.map { .custom($0.map { Array("\($0.key)=\($0.value)\0".utf8) }) } ?? .inherit,
             workingDirectory: currentDirectory.map { FilePath($0) },
             platformOptions: options)
         let child = RunningChild()

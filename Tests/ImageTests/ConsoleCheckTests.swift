@@ -22,4 +22,12 @@ import Testing
         let console = "[\u{1B}[0;1;31mFAILED\u{1B}[0m] Failed to start \u{1B}[0;1;39mfoo.service\u{1B}[0m - Foo.\r\n"
         #expect(ConsoleCheck.problems(in: console).map(\.kind) == ["failed unit"])
     }
+
+    /// While harness waits for the guest, a failed unit is no reason to stop waiting (the
+    /// guest comes up, and the unit's journal is quoted then); a panic is.
+    @Test func onlyWhatStopsABootStopsTheWait() {
+        let console = "[FAILED] Failed to start foo.service - Foo.\r\n[   9.1] Kernel panic - not syncing: Attempted to kill init!\r\n"
+        #expect(ConsoleCheck.problems(in: console, stoppingTheBoot: true).map(\.kind) == ["kernel panic"])
+        #expect(ConsoleCheck.problems(in: console).map(\.kind) == ["failed unit", "kernel panic"])
+    }
 }

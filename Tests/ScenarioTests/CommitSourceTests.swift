@@ -86,6 +86,18 @@ import ToolSupport
         let noSSHD = team.error(image: team.v1, update: "otheros/x86_64/stable", channel: .ssh(identity: "/k"))
         #expect(noSSHD.contains("--image \(team.v1) (commit \(team.v1.prefix(12))): no sshd (/usr/sbin/sshd), which --channel ssh needs"), "\(noSSHD)")
         #expect(team.error(image: "otheros/x86_64/stable", channel: .ssh(identity: "/k")) == "resolved", "v2 has sshd")
+
+        // `ostree commit --branch` binds the commit to its branch: the guest would refuse it on
+        // the ref the image follows, unless it is bound to that ref too.
+        for (branch, extra) in [("candidate", [String]()), ("release", ["--bind-ref=otheros/x86_64/stable"])] {
+            try Program.check(["ostree", "commit", "--repo=" + team.path, "--branch=otheros/x86_64/" + branch,
+                               "--tree=ref=otheros/x86_64/stable"] + extra)
+        }
+        let unbound = team.error(image: "otheros/x86_64/stable", update: "otheros/x86_64/candidate")
+        #expect(unbound.contains("--update otheros/x86_64/candidate (commit ") && unbound.contains(
+            "is bound to otheros/x86_64/candidate (ostree.ref-binding), so the guest's ostree refuses it on otheros/x86_64/stable"),
+                "\(unbound)")
+        #expect(team.error(image: "otheros/x86_64/stable", update: "otheros/x86_64/release") == "resolved")
     }
 
     /// An archive repository served over HTTP on loopback: refs pulled into the state.

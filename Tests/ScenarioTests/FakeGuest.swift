@@ -66,7 +66,7 @@ final class FakeOSTreeGuest: @unchecked Sendable {
         case "systemctl list-units --failed --plain --no-legend --no-pager":
             guard let failingUnit, failingUnit.commit == deployments[booted].commit else { return ok() }
             return ok("\(failingUnit.unit) loaded failed failed A unit\n")
-        case "journalctl -b --no-pager -o cat -n 3 -u '\(failingUnit?.unit ?? "")'":
+        case let journal where journal.hasPrefix("journalctl -b --no-pager -o cat -n 3 _SYSTEMD_UNIT='\(failingUnit?.unit ?? "")' "):
             return ok((failingUnit?.message ?? "") + "\n")
         case "cat /proc/sys/kernel/random/boot_id": return ok(bootID + "\n")
         case "cat /proc/cmdline": return ok(deployments[booted].kargs.joined(separator: " ") + "\n")
