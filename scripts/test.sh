@@ -6,6 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+state=${HARNESS_BOOT_TEST_STATE:-/var/tmp/harness-boot-tests}
+# The OS harness did not compose (AnyOSBootTests) is debootstrapped beside the Swift build; the
+# tests wait for it (build-cached.sh takes a lock) instead of building it on the boot tests' path.
+mkdir -p harness-output
+images/fixtures/plain-debian/build-cached.sh "$state" >/dev/null 2>harness-output/plain-debian-build.log &
 swift build --build-tests
 swift test --skip-build
 # What CI runs of the scenarios, to stay within its hour under TCG: upgrade-rollback over SSH
@@ -19,7 +24,6 @@ swift test --skip-build
 # console check.
 # libvirt's warnings about custom guest-agent commands and device-mapper are noise here.
 export LIBVIRT_LOG_OUTPUTS=${LIBVIRT_LOG_OUTPUTS:-4:stderr}
-state=${HARNESS_BOOT_TEST_STATE:-/var/tmp/harness-boot-tests}
 status=0
 .build/debug/harness run --state-dir "$state" --output harness-output/ci-ssh --channel ssh upgrade-rollback || status=1
 .build/debug/harness run --state-dir "$state" --output harness-output/ci \

@@ -164,7 +164,8 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     }
 
     private func consoleTail() -> String {
-        console.split(whereSeparator: \.isNewline).suffix(15).joined(separator: "\n")
+        let lines = console.split(whereSeparator: \.isNewline).suffix(15)
+        return lines.isEmpty ? "(nothing: no boot loader or kernel wrote to the serial console)" : lines.joined(separator: "\n")
     }
 
     /// Reboots the guest and waits until it is back with a new boot id.

@@ -42,6 +42,9 @@ struct Spawn: ParsableCommand {
     @Option(help: "bios or uefi (OVMF); images built with --firmware uefi boot with either.")
     var firmware: String = "bios"
 
+    @Option(help: "Seconds to wait for the guest agent to answer after power-on.")
+    var bootTimeout: Int = 300
+
     func run() throws {
         var options = SpawnOptions(image: absolute(image), stateDirectory: state.path)
         options.connectURI = connect
@@ -50,6 +53,8 @@ struct Spawn: ParsableCommand {
         options.extraDisks = disks.map { AttachedDisk.readOnly(absolute($0)) }
         guard ["bios", "uefi"].contains(firmware) else { throw ValidationError("--firmware must be bios or uefi") }
         options.uefi = firmware == "uefi"
+        guard bootTimeout > 0 else { throw ValidationError("--boot-timeout must be a positive number of seconds") }
+        options.bootTimeout = TimeInterval(bootTimeout)
         let machine = try Machine.boot(options)
         var clean = false
         defer { machine.shutdown(clean: clean) }

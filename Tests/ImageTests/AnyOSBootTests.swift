@@ -12,27 +12,18 @@ extension DefaultImageBootTests {
     /// suite, so that it too boots one machine at a time.
     @Suite struct AnyOSBootTests {
         static var stateDirectory: String { DefaultImageBootTests.stateDirectory }
-        static let script = TestPaths.packageRoot + "/images/fixtures/plain-debian/build-commits.sh"
         static let ref = "plain-debian/x86_64/stable"
 
-        /// `STATE/plain-debian-HASH/repo`, built by the fixture's script when missing, once per
-        /// process: `PlainDebianFixtureTests` starts it beside the default image's boot tests, and
-        /// the tests here wait for it (a static is initialised once, its other readers wait).
+        /// `STATE/plain-debian-HASH/repo`, built by the fixture's script when missing
+        /// (`build-cached.sh`, which scripts/test.sh starts beside the Swift build), once per
+        /// process: a static is initialised once, its other readers wait.
         static func repository() throws -> String { try built.get() }
 
         private static let built = Result { () throws -> String in
-            let digest = Digest.sha256(try String(contentsOfFile: script, encoding: .utf8)).prefix(12)
-            let directory = stateDirectory + "/plain-debian-\(digest)"
-            if !FileManager.default.fileExists(atPath: directory + "/repo/summary") {
-                try? FileManager.default.removeItem(atPath: directory)
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                let build = try Program.run([script, directory + "/repo"])
-                guard build.succeeded else {
-                    try? FileManager.default.removeItem(atPath: directory)
-                    throw FixtureError.script(path: script, output: String(build.stderr.suffix(2000)))
-                }
-            }
-            return directory + "/repo"
+            let cached = TestPaths.packageRoot + "/images/fixtures/plain-debian/build-cached.sh"
+            let build = try Program.run([cached, stateDirectory])
+            guard build.succeeded else { throw FixtureError.script(path: cached, output: String(build.stderr.suffix(2000))) }
+            return build.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         /// `harness run`, from a directory outside the checkout: it finds its scenarios beside
@@ -123,8 +114,7 @@ extension DefaultImageBootTests {
 
 /// The second OS as its script makes it: plain `ostree commit`s, two on its stable ref and a
 /// broken one beside, each with a kernel and sshd and without treectl or the guest agent. Not
-/// nested in the boot suite: it boots nothing, so it builds the repository while the default
-/// image's tests boot, and the SSH tests above find it ready.
+/// nested in the boot suite: it boots nothing.
 @Suite(.tags(.boot))
 struct PlainDebianFixtureTests {
     typealias AnyOS = DefaultImageBootTests.AnyOSBootTests

@@ -113,4 +113,18 @@ struct DefaultImageBootTests {
             .filter { $0.hasPrefix("harness-machine-") || $0.hasPrefix("harness-run-") } ?? []
         #expect(leftovers.isEmpty, "no overlay or update disk left: \(leftovers)")
     }
+
+    /// A guest whose channel never answers (here a blank disk: nothing boots) is given up
+    /// after `--boot-timeout`, naming the channel and what the console shows last.
+    @Test func aGuestThatNeverAnswersIsNamedWithItsChannelAndConsole() throws {
+        let scratch = try TemporaryDirectory(prefix: "harness-blank-", in: ProcessScratchDirectory.path())
+        defer { scratch.remove() }
+        let blank = scratch.path + "/blank.qcow2"
+        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", blank, "64M"])
+        let spawn = try Program.run([HarnessExecutable.path, "spawn", "--state-dir", Self.stateDirectory, blank,
+                                     "--boot-timeout", "15", "--exec", "true"])
+        #expect(spawn.status != 0)
+        #expect(spawn.stderr.contains("Guest agent did not answer within 15 s; the console's last lines:\n"), "\(spawn.stderr)")
+        #expect(spawn.stderr.contains("(nothing: no boot loader or kernel wrote to the serial console)"), "\(spawn.stderr)")
+    }
 }
