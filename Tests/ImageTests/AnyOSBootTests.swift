@@ -34,6 +34,30 @@ extension DefaultImageBootTests {
                             currentDirectory: "/var/tmp")
         }
 
+        /// The second OS as its script makes it: plain `ostree commit`s, two on its stable ref and
+        /// a candidate beside, bound to stable too, each with a kernel and sshd and without
+        /// treectl or the guest agent.
+        @Test func theFixtureOSIsPlainOSTreeCommitsWithSSHDAndNoTreectlOrGuestAgent() throws {
+            let repository = try Self.repository()
+            let refs = try Program.check(["ostree", "--repo=" + repository, "refs"]).stdout.split(separator: "\n")
+            #expect(Set(refs) == [Substring(Self.ref), "plain-debian/x86_64/broken"])
+            let history = try Program.check(["ostree", "--repo=" + repository, "log", Self.ref]).stdout
+            #expect(history.components(separatedBy: "\ncommit ").count == 2 && history.contains("plain-debian 1"),
+                    "v1 and v2 on the stable ref: \(history)")
+            for ref in [Self.ref + "^", Self.ref, "plain-debian/x86_64/broken"] {
+                func exists(_ path: String) -> Bool {
+                    (try? Program.run(["ostree", "--repo=" + repository, "ls", ref, path]))?.succeeded ?? false
+                }
+                let modules = try Program.check(["ostree", "--repo=" + repository, "ls", "-R", ref, "/usr/lib/modules"]).stdout
+                #expect(modules.contains("/vmlinuz") && modules.contains("/initramfs.img"), "\(ref): kernel and initramfs")
+                #expect(exists("/usr/sbin/sshd") && exists("/usr/bin/ostree"), "\(ref): sshd and ostree")
+                #expect(!exists("/usr/bin/treectl") && !exists("/usr/sbin/qemu-ga"), "\(ref): neither treectl nor the guest agent")
+            }
+            let binding = try Program.check(["ostree", "--repo=" + repository, "show", "--print-metadata-key=ostree.ref-binding",
+                                             "plain-debian/x86_64/broken"]).stdout
+            #expect(binding.contains("'\(Self.ref)'"), "the candidate may be delivered on stable: \(binding)")
+        }
+
         /// The SSH channel against the fixture OS's own sshd, run in a sandbox on the host (its
         /// tree checked out, loopback shared): commands, exit statuses and both streams, detached
         /// jobs with their environment, large output, and a refused key named at once.
@@ -109,34 +133,5 @@ extension DefaultImageBootTests {
             #expect(transcript.contains("the guest's client: ostree") && transcript.contains("booted into image"))
             #expect(transcript.contains("$ ostree admin upgrade") && !transcript.contains("$ treectl"), "plain ostree all the way")
         }
-    }
-}
-
-/// The second OS as its script makes it: plain `ostree commit`s, two on its stable ref and a
-/// broken one beside, each with a kernel and sshd and without treectl or the guest agent. Not
-/// nested in the boot suite: it boots nothing.
-@Suite(.tags(.boot))
-struct PlainDebianFixtureTests {
-    typealias AnyOS = DefaultImageBootTests.AnyOSBootTests
-
-    @Test func theFixtureOSIsPlainOSTreeCommitsWithSSHDAndNoTreectlOrGuestAgent() throws {
-        let repository = try AnyOS.repository()
-        let refs = try Program.check(["ostree", "--repo=" + repository, "refs"]).stdout.split(separator: "\n")
-        #expect(Set(refs) == [Substring(AnyOS.ref), "plain-debian/x86_64/broken"])
-        let history = try Program.check(["ostree", "--repo=" + repository, "log", AnyOS.ref]).stdout
-        #expect(history.components(separatedBy: "\ncommit ").count == 2 && history.contains("plain-debian 1"),
-                "v1 and v2 on the stable ref: \(history)")
-        for ref in [AnyOS.ref + "^", AnyOS.ref, "plain-debian/x86_64/broken"] {
-            func exists(_ path: String) -> Bool {
-                (try? Program.run(["ostree", "--repo=" + repository, "ls", ref, path]))?.succeeded ?? false
-            }
-            let modules = try Program.check(["ostree", "--repo=" + repository, "ls", "-R", ref, "/usr/lib/modules"]).stdout
-            #expect(modules.contains("/vmlinuz") && modules.contains("/initramfs.img"), "\(ref): kernel and initramfs")
-            #expect(exists("/usr/sbin/sshd") && exists("/usr/bin/ostree"), "\(ref): sshd and ostree")
-            #expect(!exists("/usr/bin/treectl") && !exists("/usr/sbin/qemu-ga"), "\(ref): neither treectl nor the guest agent")
-        }
-        let binding = try Program.check(["ostree", "--repo=" + repository, "show", "--print-metadata-key=ostree.ref-binding",
-                                         "plain-debian/x86_64/broken"]).stdout
-        #expect(binding.contains("'\(AnyOS.ref)'"), "the candidate may be delivered on stable: \(binding)")
     }
 }
