@@ -38,6 +38,13 @@ import ToolSupport
         (try? Program.run(["pgrep", "-f", "sleep \(marker)"]))?.succeeded ?? false
     }
 
+    /// Whether the sandboxed script is gone within 5 s: it dies of bwrap's death signal, which
+    /// the kernel delivers a moment after bwrap (under load, after harness has exited).
+    func hasEnded(_ marker: String) -> Bool {
+        for _ in 0..<50 where isRunning(marker) { Thread.sleep(forTimeInterval: 0.1) }
+        return !isRunning(marker)
+    }
+
     /// Scratch directories and mounts of the process `pid`.
     func leftovers(of pid: pid_t, _ testbed: ComposeTestbed) -> [String] {
         let places = [testbed.directory + "/tmp", testbed.cacheDirectory + "/tmp"]
@@ -54,10 +61,7 @@ import ToolSupport
         process.interrupt()
         process.waitUntilExit()
         #expect(process.terminationStatus == 128 + SIGINT)
-        // The sandbox's processes die of bwrap's death signal, which the kernel delivers a
-        // moment later: under load, after harness has exited.
-        for _ in 0..<50 where isRunning(marker) { Thread.sleep(forTimeInterval: 0.1) }
-        #expect(!isRunning(marker), "the script in the sandbox was ended")
+        #expect(hasEnded(marker), "the script in the sandbox was ended")
         #expect(leftovers(of: process.processIdentifier, testbed).isEmpty)
         #expect(try testbed.refs().isEmpty)
     }
@@ -68,8 +72,7 @@ import ToolSupport
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let killed = process.processIdentifier
-        for _ in 0..<50 where isRunning(marker) { Thread.sleep(forTimeInterval: 0.1) }
-        #expect(!isRunning(marker), "bubblewrap ends the sandbox with its parent")
+        #expect(hasEnded(marker), "bubblewrap ends the sandbox with its parent")
         #expect(!leftovers(of: killed, testbed).isEmpty, "SIGKILL leaves the scratch tree and the rofiles-fuse mount")
         try testbed.writeTreefile(packages: ["fixture-lib"])
         let next = try Program.run([BuiltExecutable.path("harness"), "compose", "tree", "--repo", testbed.repository,
