@@ -65,7 +65,7 @@ let package = Package(
         ]),
 
         // Layer 4: images and machines.
-        .target(name: "ImageBuild", dependencies: ["Guestfs", "OSTree", "ToolSupport"]),
+        .target(name: "ImageBuild", dependencies: ["Guestfs", "OSTree", "ToolSupport", "Yams"]),
         .target(name: "Machine", dependencies: ["Libvirt", "ToolSupport"]),
 
         // Layer 5: scenarios and kola-style tests on booted images, and their reports.

@@ -17,6 +17,9 @@ packages=(
     qemu-system-x86 qemu-utils extlinux syslinux-common
     # UEFI: GRUB for the ESP, FAT tools that need no mount, OVMF firmware.
     grub-efi-amd64-bin dosfstools mtools ovmf
+    # Platform images: partition tables (metal4k's 4096-byte GPT with fdisk), /boot edited with
+    # debugfs, the compressors of --compress, and cloud-init seeds (ISO 9660 by xorriso).
+    fdisk e2fsprogs xz-utils zstd xorriso
     # The SSH channel (harness run --channel ssh): ssh and ssh-keygen.
     openssh-client
 )

@@ -18,7 +18,6 @@ public struct ImageBuilder {
     public func build() throws {
         try validate()
         let commit = try resolveCommit()
-        let outputDirectory = (options.output as NSString).deletingLastPathComponent
         let staging = try TemporaryDirectory(prefix: "harness-image-", in: "/var/tmp")
         defer { staging.remove() }
         let sysroot = staging.path + "/sysroot"
@@ -29,14 +28,30 @@ public struct ImageBuilder {
         try FileManager.default.createDirectory(atPath: sysroot + "/boot", withIntermediateDirectories: false)
 
         let raw = staging.path + "/disk.raw"
-        let layout = DiskLayout(diskSize: options.size, firmware: options.firmware)
+        // Platform artifacts all come from the hybrid disk: clouds boot through UEFI, metal either way.
+        let firmware = options.platforms.isEmpty ? options.firmware : .uefi
+        let layout = DiskLayout(diskSize: options.size, firmware: firmware)
         try writeDisk(raw, layout: layout, sysroot: sysroot, bootContent: bootContent)
-        if options.firmware == .uefi {
+        if firmware == .uefi {
             Console.progress("Writing the EFI system partition (standalone GRUB reading ostree's syslinux.cfg)")
             try UEFIBootloader.writeESP(disk: raw, offset: layout.espOffset, size: DiskLayout.espSize, scratch: staging.path)
         }
         try installBootloader(raw, layout: layout)
+        FileTree.removeRecursively(sysroot)
 
+        if options.platforms.isEmpty {
+            try writeImage(raw)
+        } else {
+            let images = PlatformImages(raw: raw, layout: layout,
+                                        bootArguments: PlatformBootArguments(bootContent: bootContent, bootOffset: layout.bootOffset),
+                                        name: artifactName, compression: options.compression, scratch: staging.path)
+            try writePlatforms(images, commit: commit)
+        }
+    }
+
+    /// The one image of `--format`, renamed into place when whole.
+    private func writeImage(_ raw: String) throws {
+        let outputDirectory = (options.output as NSString).deletingLastPathComponent
         let temporaryOutput = outputDirectory + "/." + (options.output as NSString).lastPathComponent + ".partial"
         defer { try? FileManager.default.removeItem(atPath: temporaryOutput) }
         switch options.format {
@@ -52,9 +67,54 @@ public struct ImageBuilder {
         Console.progress("Wrote \(options.output)")
     }
 
+    /// The platform artifacts, staged in the output directory and moved in when all are
+    /// whole, meta.json last: a failed build leaves the directory as it was.
+    private func writePlatforms(_ images: PlatformImages, commit: String) throws {
+        let directory = options.output
+        let staged = try TemporaryDirectory(prefix: ".harness-build-", in: directory)
+        defer { staged.remove() }
+        let started = Date()
+        let artifacts = try images.write(options.platforms, into: staged.path)
+        let metadata = BuildMetadata(name: artifactName, ref: options.ref, commit: commit, diskSize: options.size,
+                                     images: Dictionary(uniqueKeysWithValues: artifacts.map { ($0.key.rawValue, $0.value) }))
+        let metaPath = staged.path + "/" + BuildMetadata.fileName
+        try metadata.encoded().write(to: URL(fileURLWithPath: metaPath))
+        for artifact in artifacts.values.sorted(by: { $0.path < $1.path }) {
+            try SystemCallError.check("rename", directory + "/" + artifact.path) {
+                rename(staged.path + "/" + artifact.path, directory + "/" + artifact.path)
+            }
+        }
+        try SystemCallError.check("rename", directory + "/" + BuildMetadata.fileName) {
+            rename(metaPath, directory + "/" + BuildMetadata.fileName)
+        }
+        Console.progress("Wrote \(artifacts.count) platform image(s) and \(BuildMetadata.fileName) into \(directory) "
+                         + "(\(Int(Date().timeIntervalSince(started))) s after the raw disk)")
+    }
+
+    /// The artifacts' common name: the ref's last element (`debian-bookworm`), in characters
+    /// every file system and XML attribute takes as they are.
+    var artifactName: String {
+        let last = options.ref.split(separator: "/").last.map(String.init) ?? "image"
+        let safe = String(last.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
+        return safe.isEmpty || safe.hasPrefix(".") ? "image" + safe : safe
+    }
+
     /// Refuses bad input before any work: an output nobody can write, a firmware not built.
     private func validate() throws {
-        let directory = (options.output as NSString).deletingLastPathComponent
+        let directory: String
+        if options.platforms.isEmpty {
+            directory = (options.output as NSString).deletingLastPathComponent
+        } else {
+            directory = options.output
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ImageError("\(directory): with --platform, -o names a directory, and this is a file")
+            }
+            guard options.size % (1 << 20) == 0 else {
+                throw ImageError("--size \(options.size): platform images take a whole number of MiB (Azure requires it)")
+            }
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         // access() says yes to root everywhere: only creating a file proves the directory
         // takes one (not /proc, not a read-only mount).
         let probe = directory + "/.harness-write-probe-\(getpid())"

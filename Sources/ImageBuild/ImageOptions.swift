@@ -6,7 +6,7 @@ public struct ImageOptions: Sendable {
     /// The OSTree repository holding the commit.
     public var repository: String
     public var ref: String
-    /// The image file to write.
+    /// The image file to write; with `platforms`, the directory for the artifacts and meta.json.
     public var output: String
     public var format: Format = .qcow2
     /// Disk size in bytes.
@@ -14,6 +14,11 @@ public struct ImageOptions: Sendable {
     /// Extra kernel arguments (`K=V` or `K`), after `root=LABEL=root rw console=ttyS0,115200`.
     public var kernelArguments: [String] = []
     public var firmware: Firmware = .bios
+    /// The platforms to write artifacts for, from one hybrid (GPT, BIOS and UEFI) raw disk;
+    /// empty for the one `format` image.
+    public var platforms: [Platform] = []
+    /// What the platform artifacts are compressed with afterwards, if anything.
+    public var compression: Compression?
     /// The stateroot ("os") name of the deployment.
     public var osName = ImageOptions.defaultOSName
     public static let defaultOSName = "harness"

@@ -17,14 +17,18 @@ enum UEFIBootloader {
 
         """
 
-    /// Formats the ESP inside `disk` at `offset` (bytes) and puts GRUB on it, without mounting.
-    static func writeESP(disk: String, offset: UInt64, size: UInt64, scratch: String) throws {
+    /// Formats the ESP inside `disk` at `offset` (bytes) with FAT sectors of `sectorSize` bytes
+    /// (the disk's logical sector size) and puts GRUB on it, without mounting.
+    static func writeESP(disk: String, offset: UInt64, size: UInt64, sectorSize: UInt64 = DiskLayout.sectorSize,
+                         scratch: String) throws {
         let config = scratch + "/grub-embedded.cfg"
         try configuration.write(toFile: config, atomically: true, encoding: .utf8)
         let grub = scratch + "/BOOTX64.EFI"
         try Program.check(["grub-mkstandalone", "-O", "x86_64-efi", "--modules=" + modules,
                            "--locales=", "--fonts=", "--themes=", "-o", grub, "boot/grub/grub.cfg=" + config])
-        try Program.check(["mkfs.fat", "-F", "16", "-n", "EFI", "--offset=\(offset / DiskLayout.sectorSize)", disk, "\(size >> 10)"])
+        // mkfs.fat counts --offset in sectors of the -S size.
+        try Program.check(["mkfs.fat", "-F", "16", "-S", "\(sectorSize)", "-n", "EFI", "--offset=\(offset / sectorSize)",
+                           disk, "\(size >> 10)"])
         let image = "\(disk)@@\(offset)"
         try Program.check(["mmd", "-i", image, "::/EFI", "::/EFI/BOOT"])
         try Program.check(["mcopy", "-i", image, grub, "::/EFI/BOOT/BOOTX64.EFI"])

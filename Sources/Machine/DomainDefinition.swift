@@ -33,6 +33,8 @@ struct DomainDefinition {
     let memoryMiB: Int
     let vcpus: Int
     let disk: String
+    /// The boot disk's logical (and physical) sector size.
+    var diskSectorSize = 512
     let console: String
     /// The guest agent's socket: given explicitly, since the path libvirt would derive from the
     /// state directory easily passes the 108-byte limit of a UNIX socket path.
@@ -100,6 +102,7 @@ struct DomainDefinition {
               <driver name='qemu' type='qcow2'/>
               <source file='\(disk)'/>
               <target dev='vda' bus='virtio'/>
+              <blockio logical_block_size='\(diskSectorSize)' physical_block_size='\(diskSectorSize)'/>
             </disk>
             \(extraDiskLines)
             <serial type='file'>

@@ -56,10 +56,6 @@ public struct GuestAgent: GuestChannel, @unchecked Sendable {
         _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"reboot"}}"#, timeoutSeconds: 10)
     }
 
-    public func requestPowerDown() {
-        _ = try? domain.agentCommand(#"{"execute":"guest-shutdown","arguments":{"mode":"powerdown"}}"#, timeoutSeconds: 10)
-    }
-
     private func call(_ request: [String: Any]) throws -> [String: Any] {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
         let reply = try domain.agentCommand(json, timeoutSeconds: 30)

@@ -30,9 +30,8 @@ public protocol GuestChannel: Sendable {
     func start(_ command: String, environment: [String]) throws -> Int
     /// What the command `start` returned `process` for did, or nil while it runs.
     func status(of process: Int) throws -> GuestCommandResult?
-    /// Asks the guest to reboot, or to power off; returns without waiting.
+    /// Asks the guest to reboot; returns without waiting.
     func requestReboot()
-    func requestPowerDown()
 }
 
 extension GuestChannel {

@@ -16,9 +16,8 @@ public protocol GuestMachine: AnyObject {
     func cutPower()
     /// Powers the machine on again on the same disk and waits for the guest.
     func powerOn() throws
-    /// Stops the machine (cleanly when `clean`) and removes its disk, or moves it to
-    /// `keepingDiskAt`.
-    func shutdown(clean: Bool, keepingDiskAt keptDisk: String?)
+    /// Cuts the power and removes its disk, or moves it to `keepingDiskAt`.
+    func shutdown(keepingDiskAt keptDisk: String?)
     /// Plugs a disk into the running guest and every later power-on; returns its device.
     @discardableResult
     func attachDisk(_ disk: AttachedDisk) throws -> String
@@ -32,6 +31,6 @@ public typealias MachineLauncher = @Sendable (SpawnOptions) throws -> any GuestM
 extension GuestMachine {
     /// Cuts the power and removes the disk.
     public func shutdown() {
-        shutdown(clean: false, keepingDiskAt: nil)
+        shutdown(keepingDiskAt: nil)
     }
 }

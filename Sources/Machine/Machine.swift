@@ -4,8 +4,12 @@ import ToolSupport
 
 /// How to boot an image.
 public struct SpawnOptions: Sendable {
-    /// The disk image (qcow2); never written: every boot runs on an overlay.
+    /// The disk image (any format `BootDisk` opens); never written: every boot runs on an overlay.
     public var image: String
+    /// The disk's size as the guest sees it, when larger than the image's (the overlay grows).
+    public var diskSize: UInt64?
+    /// The boot disk's logical sector size: 512, or 4096 for a metal4k image.
+    public var sectorSize = 512
     /// A libvirt URI; nil for the embedded driver under `stateDirectory`.
     public var connectURI: String?
     public var memoryMiB = 1536
@@ -60,13 +64,15 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         Console.progress("Accelerator: \(accelerator.rawValue)" + (accelerator == .tcg ? " (KVM unusable here)" : ""))
         let scratch = try TemporaryDirectory(prefix: "harness-machine-")
         let overlay = scratch.path + "/overlay.qcow2"
-        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
-                           URL(fileURLWithPath: options.image).standardizedFileURL.path, overlay])
+        let disk = try BootDisk.open(options.image, scratch: scratch.path)
+        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk.format, "-b", disk.path, overlay]
+                          + (options.diskSize.map { ["\($0)"] } ?? []))
         let connection = try connect(stateDirectory: options.stateDirectory, uri: options.connectURI)
         destroyLeftovers(on: connection)
         let name = "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
         let definition = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
-                                          vcpus: options.vcpus, disk: overlay, console: scratch.path + "/console.txt",
+                                          vcpus: options.vcpus, disk: overlay, diskSectorSize: options.sectorSize,
+                                          console: scratch.path + "/console.txt",
                                           agentSocket: scratch.path + "/agent.sock",
                                           nvram: options.uefi ? scratch.path + "/nvram.fd" : nil,
                                           extraDisks: options.extraDisks,
@@ -223,26 +229,15 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         try waitForChannel()
     }
 
-    /// Asks the guest to power off and waits for it; cuts the power after `timeout`.
-    public func powerDown(timeout: TimeInterval = 60) {
-        channel.requestPowerDown()
-        let start = Date()
-        while domain.isActive && Date().timeIntervalSince(start) < timeout { Thread.sleep(forTimeInterval: 0.5) }
-        if domain.isActive {
-            Console.warning("\(name) did not power off within \(Int(timeout)) s; cutting the power")
-        }
-    }
-
     /// Cuts the power without cleaning up (the interrupt handler's part).
     private func powerOff() {
         if domain.isActive { try? domain.destroy() }
     }
 
-    /// Stops the domain (cleanly when `clean`, as at the end of a run; by cutting the power
-    /// otherwise) and removes the overlay, or moves it to `keepingDiskAt` (where `harness
-    /// spawn` boots it again); the console goes to `consoleFile` if set.
-    public func shutdown(clean: Bool = false, keepingDiskAt keptDisk: String? = nil) {
-        if clean { powerDown() }
+    /// Cuts the power (a clean shutdown would only take time: the overlay is deleted or kept
+    /// as a power cut leaves it) and removes the overlay, or moves it to `keepingDiskAt` (where
+    /// `harness spawn` boots it again); the console goes to `consoleFile` if set.
+    public func shutdown(keepingDiskAt keptDisk: String? = nil) {
         powerOff()
         if let consoleFile = options.consoleFile {
             try? FileManager.default.removeItem(atPath: consoleFile)

@@ -97,10 +97,6 @@ public struct SSHChannel: GuestChannel {
         detach("systemctl reboot")
     }
 
-    public func requestPowerDown() {
-        detach("systemctl poweroff")
-    }
-
     /// Runs `command` a moment after the connection closed, so that its going down does not
     /// look like a failed command.
     private func detach(_ command: String) {

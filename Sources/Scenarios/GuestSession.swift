@@ -184,7 +184,7 @@ final class GuestSession {
         guard let machine else { return }
         collectJournal()
         let disk = keepDisk ? log.directory + "/disk.qcow2" : nil
-        machine.shutdown(clean: false, keepingDiskAt: disk)
+        machine.shutdown(keepingDiskAt: disk)
         keepConsole()
         if let disk { log.note("disk kept: harness spawn \(disk)") }
         self.machine = nil

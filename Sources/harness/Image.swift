@@ -3,6 +3,6 @@ import ArgumentParser
 /// `harness image`: disk images.
 struct Image: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build bootable disk images from OSTree commits, and disks that carry updates.",
-        subcommands: [ImageBuildCommand.self, UpdateDiskCommand.self])
+        abstract: "Build bootable disk images from OSTree commits, first-boot seeds, and disks that carry updates.",
+        subcommands: [ImageBuildCommand.self, SeedCommand.self, UpdateDiskCommand.self])
 }

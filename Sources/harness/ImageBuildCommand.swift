@@ -3,11 +3,17 @@ import Foundation
 import ImageBuild
 import ToolSupport
 
-/// `harness image build`: an OSTree commit into a bootable qcow2 or raw disk.
+/// `harness image build`: an OSTree commit into a bootable qcow2 or raw disk, or into every
+/// platform's artifact and a meta.json.
 struct ImageBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Write an OSTree commit into a bootable disk image (MBR, /boot and root, extlinux).")
+        abstract: "Write an OSTree commit into a bootable disk image (MBR, /boot and root, extlinux).",
+        discussion: """
+            With --platform (repeatable: \(Platform.allCases.map(\.rawValue).joined(separator: ", "))), -o is a \
+            directory: one hybrid disk (GPT, BIOS and UEFI) is built once and written out in each platform's \
+            format, with the platform's kernel arguments, beside a meta.json (coreos-assembler's images map).
+            """)
 
     @OptionGroup var state: StateOptions
 
@@ -17,7 +23,7 @@ struct ImageBuildCommand: ParsableCommand {
     @Option(help: "The ref (or commit) to deploy.")
     var ref: String
 
-    @Option(name: .shortAndLong, help: "Image file to write.")
+    @Option(name: .shortAndLong, help: "Image file to write; with --platform, the directory for the artifacts.")
     var output: String
 
     @Option(help: "qcow2 or raw.")
@@ -31,6 +37,12 @@ struct ImageBuildCommand: ParsableCommand {
 
     @Option(help: "bios or uefi.")
     var firmware: String = "bios"
+
+    @Option(name: .customLong("platform"), help: "A platform to write an artifact for; repeatable.")
+    var platforms: [String] = []
+
+    @Option(help: "Compress the platform artifacts afterwards: xz, zstd or gzip.")
+    var compress: String?
 
     func run() throws {
         var options = ImageOptions(repository: absolute(repo ?? state.path + "/repo"), ref: ref, output: absolute(output))
@@ -47,6 +59,14 @@ struct ImageBuildCommand: ParsableCommand {
         options.firmware = firmware
         options.size = bytes
         options.kernelArguments = kernelArguments
+        options.platforms = try Platform.parse(platforms)
+        if let compress {
+            guard let compression = Compression(rawValue: compress) else {
+                throw ValidationError("--compress must be one of: \(Compression.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard !options.platforms.isEmpty else { throw ValidationError("--compress applies to --platform artifacts") }
+            options.compression = compression
+        }
         try ImageBuilder(options: options).build()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageBuild
 import Machine
 import ToolSupport
 
@@ -15,7 +16,7 @@ struct Spawn: ParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Argument(help: "The disk image (qcow2).")
+    @Argument(help: "The disk image: qcow2, raw, vmdk, vhd, vhdx, a gcp tar.gz or an OVA (every format image build writes).")
     var image: String
 
     @Option(name: .customLong("exec"), help: "A shell command to run in the guest; repeatable.")
@@ -42,6 +43,12 @@ struct Spawn: ParsableCommand {
     @Option(help: "bios or uefi (OVMF); images built with --firmware uefi boot with either.")
     var firmware: String = "bios"
 
+    @Option(help: "The disk's size as the guest sees it (20G, ...), when larger than the image.")
+    var diskSize: String?
+
+    @Option(help: "The boot disk's logical sector size: 512, or 4096 for a metal4k image.")
+    var sectorSize: Int = 512
+
     @Option(help: "Seconds to wait for the guest agent to answer after power-on.")
     var bootTimeout: Int = 300
 
@@ -55,9 +62,14 @@ struct Spawn: ParsableCommand {
         options.uefi = firmware == "uefi"
         guard bootTimeout > 0 else { throw ValidationError("--boot-timeout must be a positive number of seconds") }
         options.bootTimeout = TimeInterval(bootTimeout)
+        guard [512, 4096].contains(sectorSize) else { throw ValidationError("--sector-size must be 512 or 4096") }
+        options.sectorSize = sectorSize
+        if let diskSize {
+            guard let bytes = ImageOptions.parseSize(diskSize) else { throw ValidationError("--disk-size '\(diskSize)' is not a size (20G, ...)") }
+            options.diskSize = bytes
+        }
         let machine = try Machine.boot(options)
-        var clean = false
-        defer { machine.shutdown(clean: clean) }
+        defer { machine.shutdown() }
         var failure = try runCommands(on: machine)
         if reboot {
             try machine.reboot()
@@ -65,7 +77,6 @@ struct Spawn: ParsableCommand {
             if failure == 0 { failure = second }
         }
         try machine.checkConsole()
-        clean = true
         if keep {
             Console.progress("Machine \(machine.name) is running; console in \(machine.consolePath). Ctrl-C stops it.")
             while true { Thread.sleep(forTimeInterval: 3600) }

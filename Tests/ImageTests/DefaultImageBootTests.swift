@@ -1,4 +1,5 @@
 import Foundation
+import ImageBuild
 import TestSupport
 import Testing
 import ToolSupport
@@ -17,20 +18,111 @@ struct DefaultImageBootTests {
         try Program.run([HarnessExecutable.path] + arguments)
     }
 
+    static let ref = "harness/x86_64/debian-bookworm"
+
+    /// Every platform's artifact of the default image, from one `image build --platform ...`:
+    /// composed and built once per commit (kept under STATE/platforms, rebuilt when the
+    /// commit moved). Checks what the anchors' formats require of each file on the way.
+    static func platformImages() throws -> (directory: String, metadata: BuildMetadata) {
+        let state = stateDirectory
+        let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
+        let compose = try Program.run([HarnessExecutable.path, "compose", "tree", "--state-dir", state, treefile])
+        try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
+        let commit = try Program.check(["ostree", "rev-parse", "--repo=" + state + "/repo", ref]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let directory = state + "/platforms"
+        if let built = try? BuildMetadata.read(directory: directory), built.commit == commit,
+           built.images.count == Platform.allCases.count {
+            return (directory, built)
+        }
+        let build = try Program.run([HarnessExecutable.path, "image", "build", "--state-dir", state, "--ref", ref,
+                                     "-o", directory, "--karg", "harness.test=1"]
+                                    + Platform.allCases.flatMap { ["--platform", $0.rawValue] })
+        try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
+        let metadata = try BuildMetadata.read(directory: directory)
+        #expect(metadata.commit == commit && metadata.ref == ref)
+        #expect(Set(metadata.images.keys) == Set(Platform.allCases.map(\.rawValue)))
+        for (platform, artifact) in metadata.images {
+            let path = directory + "/" + artifact.path
+            #expect(try Digest.sha256(file: path) == artifact.sha256, "\(platform): meta.json's sha256")
+            try checkFormat(Platform(rawValue: platform)!, path, diskSize: metadata.diskSize)
+        }
+        return (directory, metadata)
+    }
+
+    /// The container each anchor writes, as `qemu-img info` and the files' own bytes show it.
+    static func checkFormat(_ platform: Platform, _ path: String, diskSize: UInt64) throws {
+        func info(_ file: String) throws -> [String: Any] {
+            let json = try Program.check(["qemu-img", "info", "--output=json", file]).stdout
+            return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        }
+        func bytes(_ file: String, at offset: UInt64, count: Int) throws -> [UInt8] {
+            let handle = try #require(FileHandle(forReadingAtPath: file))
+            defer { try? handle.close() }
+            try handle.seek(toOffset: offset)
+            return Array(try handle.read(upToCount: count) ?? Data())
+        }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber).uint64Value
+        switch platform {
+        case .qemu, .openstack:
+            let details = try info(path)
+            #expect(details["format"] as? String == "qcow2")
+            let specific = (details["format-specific"] as? [String: Any])?["data"] as? [String: Any]
+            #expect(specific?["compat"] as? String == "1.1", "\(platform): qcow2 compat 1.1")
+            #expect(try Program.run(["qemu-img", "check", "-q", path]).status == 0)
+        case .metal, .metal4k:
+            #expect(size == diskSize)
+            let table = try Program.check(["fdisk", "-b", "\(platform.sectorSize)", "-l", path]).stdout
+            #expect(table.contains("Disklabel type: gpt") && table.contains("Sector size (logical/physical): \(platform.sectorSize) bytes"),
+                    "\(platform): \(table)")
+        case .aws:
+            try checkStreamOptimizedVMDK(path, info: info(path), bytes: bytes)
+        case .vmware:
+            let members = try Program.check(["tar", "-tvf", path]).stdout.split(separator: "\n")
+            #expect(members.count == 2 && members[0].hasSuffix(".ovf") && members[1].hasSuffix(".vmdk"), "the .ovf first: \(members)")
+            #expect(try bytes(path, at: 257, count: 8) == Array("ustar\u{0}00".utf8), "ustar")
+            let scratch = try TemporaryDirectory(prefix: "ova-check-")
+            defer { scratch.remove() }
+            try Program.check(["tar", "-xf", path, "-C", scratch.path])
+            let vmdk = try #require(try FileManager.default.contentsOfDirectory(atPath: scratch.path).first { $0.hasSuffix(".vmdk") })
+            try checkStreamOptimizedVMDK(scratch.path + "/" + vmdk, info: info(scratch.path + "/" + vmdk), bytes: bytes)
+        case .azure:
+            #expect(try info(path)["format"] as? String == "vpc")
+            #expect(size == diskSize + 512 && diskSize % (1 << 20) == 0, "a fixed VHD of whole MiB and its footer")
+            let footer = try bytes(path, at: size - 512, count: 512)
+            #expect(Array(footer[0..<8]) == Array("conectix".utf8))
+            #expect(Array(footer[60..<64]) == [0, 0, 0, 2], "disk type 2: fixed")
+        case .gcp:
+            #expect(try Program.check(["tar", "-tzf", path]).stdout == "disk.raw\n")
+            // GNU's old format: "ustar  \0" at byte 257 of the first header (POSIX's is "ustar\000").
+            let magic = try Program.check(["sh", "-c", "gzip -dc \"$1\" | head -c 265 | tail -c 8 | od -An -tx1", "sh", path]).stdout
+            #expect(magic.split(separator: " ").joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines)
+                    == "75 73 74 61 72 20 20 00", "oldgnu magic: \(magic)")
+        case .hyperv:
+            #expect(try info(path)["format"] as? String == "vhdx")
+            #expect(try Program.run(["qemu-img", "check", "-q", path]).status == 0)
+        }
+    }
+
+    static func checkStreamOptimizedVMDK(_ path: String, info: [String: Any], bytes: (String, UInt64, Int) throws -> [UInt8]) throws {
+        #expect(info["format"] as? String == "vmdk")
+        let specific = (info["format-specific"] as? [String: Any])?["data"] as? [String: Any]
+        #expect(specific?["create-type"] as? String == "streamOptimized")
+        // The embedded descriptor (sector 1 of a streamOptimized file).
+        let descriptor = String(decoding: try bytes(path, 512, 1024), as: UTF8.self)
+        #expect(descriptor.contains("ddb.adapterType = \"lsilogic\""), "\(descriptor)")
+        #expect(descriptor.contains("ddb.virtualHWVersion = \"6\""), "compat6: \(descriptor)")
+        #expect(try Program.run(["qemu-img", "check", "-q", path]).status == 0)
+    }
+
     /// Compose, image build and boot, as a user runs them; then treectl on the booted system:
     /// an override builds a new deployment beside the booted one, and `--reboot` comes up in
     /// it, with an rpmdb that tells the truth. (An override applied again on an upgraded base
     /// is the `override-replace` scenario, which CI runs.)
     @Test func composeBuildAndBootTheDefaultImageThenChangeItWithTreectl() throws {
         let state = Self.stateDirectory
-        let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
-        let compose = try harness(["compose", "tree", "--state-dir", state, treefile])
-        try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
-
-        let image = state + "/default.qcow2"
-        let build = try harness(["image", "build", "--state-dir", state, "--ref", "harness/x86_64/debian-bookworm",
-                                 "-o", image, "--karg", "harness.test=1"])
-        try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
+        let (directory, metadata) = try Self.platformImages()
+        let image = directory + "/" + (try #require(metadata.images["qemu"])).path
 
         let console = state + "/default-console.txt"
         // Every --exec runs on the first boot and again after the reboot.
@@ -54,7 +146,7 @@ struct DefaultImageBootTests {
         #expect(bootIDs.count == 2 && bootIDs[0] != bootIDs[1], "--reboot came back with a new boot id: \(bootIDs)")
         #expect(answers.contains { $0.hasPrefix("BOOT_IMAGE=") && $0.contains(" harness.test=1 ") },
                 "--karg reached the kernel command line")
-        #expect(answers.filter { $0 == "root=LABEL=root rw console=ttyS0,115200 harness.test=1" }.count == 2,
+        #expect(answers.filter { $0 == "root=LABEL=root rw console=ttyS0,115200 harness.test=1 harness.platform=qemu" }.count == 2,
                 "treectl kargs shows the booted deployment's arguments, without ostree's own")
 
         #expect(spawn.stdout.contains("- fixture-post-1.0-1.noarch"), "the first boot built the override")
@@ -70,24 +162,52 @@ struct DefaultImageBootTests {
         #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
     }
 
-    /// One hybrid disk (GPT, an ESP with GRUB reading ostree's syslinux.cfg, extlinux on
-    /// /boot) boots under both firmwares.
-    @Test func theUEFIImageBootsThroughOVMFAndTheBIOS() throws {
+    /// Every other platform's artifact boots to a ready guest, as `spawn` opens it (OVA and gcp
+    /// tar unpacked, VMDK/VHD/VHDX as backing files), through UEFI where the platform's machines
+    /// boot so (metal4k on a 4096-byte disk) and the BIOS elsewhere: the same hybrid disk. The
+    /// platform's kernel arguments are on the command line, cloud-init found no seed and
+    /// disabled itself, harness-growfs ran. The metal image boots on a 20 GiB disk with a NoCloud
+    /// seed: the root grows to the disk, the seed's user, key and host name are there.
+    @Test(arguments: Platform.allCases.filter { $0 != .qemu })
+    func everyPlatformsImageBootsToAReadyGuest(platform: Platform) throws {
         let state = Self.stateDirectory
-        let treefile = TestPaths.packageRoot + "/images/debian-bookworm/treefile.yaml"
-        let compose = try Program.run([HarnessExecutable.path, "compose", "tree", "--state-dir", state, treefile])
-        try #require(compose.status == 0, "compose failed: \(compose.stderr.suffix(2000))")
-        let image = state + "/hybrid.qcow2"
-        let build = try Program.run([HarnessExecutable.path, "image", "build", "--state-dir", state,
-                                     "--ref", "harness/x86_64/debian-bookworm", "-o", image, "--firmware", "uefi"])
-        try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
-        for firmware in ["uefi", "bios"] {
-            let spawn = try Program.run([HarnessExecutable.path, "spawn", "--state-dir", state, image, "--firmware", firmware,
-                                         "--exec", "ostree admin status",
-                                         "--exec", "if test -d /sys/firmware/efi; then echo firmware=uefi; else echo firmware=bios; fi"])
-            #expect(spawn.status == 0, "\(firmware) boot failed: \(spawn.stderr.suffix(3000))")
-            #expect(spawn.stdout.contains("* harness "))
-            #expect(spawn.stdout.contains("firmware=\(firmware)"))
+        let (directory, metadata) = try Self.platformImages()
+        let image = directory + "/" + (try #require(metadata.images[platform.rawValue])).path
+        var arguments = ["spawn", "--state-dir", state, image, "--firmware", platform.bootsUEFI ? "uefi" : "bios",
+                         "--sector-size", "\(platform.sectorSize)",
+                         "--exec", "cat /proc/cmdline", "--exec", "systemctl is-active harness-growfs",
+                         "--exec", "cloud-init status --wait || true",
+                         "--exec", "echo sysroot-bytes $(findmnt -n -b -o SIZE /sysroot)"]
+        let seeded = platform == .metal
+        let scratch = try TemporaryDirectory(prefix: "platform-boot-")
+        defer { scratch.remove() }
+        if seeded {
+            try Program.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "seed-test", "-f", scratch.path + "/key"])
+            let seed = scratch.path + "/seed.iso"
+            let made = try harness(["image", "seed", "-o", seed, "--ssh-key", scratch.path + "/key.pub", "--hostname", "seeded-metal"])
+            try #require(made.status == 0, "\(made.stderr)")
+            arguments += ["--disk", seed, "--disk-size", "20G",
+                          "--exec", "hostname", "--exec", "id core", "--exec", "cat /home/core/.ssh/authorized_keys"]
+        }
+        let spawn = try harness(arguments)
+        #expect(spawn.status == 0, "\(platform) boot failed: \(spawn.stderr.suffix(3000))")
+        let lines = spawn.stdout.split(separator: "\n").map(String.init)
+        let commandLine = try #require(lines.first { $0.hasPrefix("BOOT_IMAGE=") }, "\(spawn.stdout)")
+        for argument in platform.kernelArguments + ["harness.test=1"] {
+            #expect(commandLine.split(separator: " ").contains(Substring(argument)), "\(platform): \(argument) in \(commandLine)")
+        }
+        #expect(lines.contains("active"), "harness-growfs ran: \(spawn.stdout)")
+        let sysroot = try #require(lines.first { $0.hasPrefix("sysroot-bytes ") }.flatMap { UInt64($0.dropFirst("sysroot-bytes ".count)) })
+        if seeded {
+            #expect(lines.contains("status: done"), "cloud-init read the seed: \(spawn.stdout)")
+            #expect(sysroot > 19 << 30, "the root grew to the 20 GiB disk: \(sysroot) bytes")
+            #expect(lines.contains("seeded-metal"))
+            #expect(lines.contains { $0.hasPrefix("uid=") && $0.contains("(core)") })
+            let publicKey = try String(contentsOfFile: scratch.path + "/key.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(lines.contains(publicKey), "the seed's key is core's")
+        } else {
+            #expect(lines.contains("status: disabled"), "cloud-init disabled itself without a seed: \(spawn.stdout)")
+            #expect(sysroot > 6 << 30 && sysroot < metadata.diskSize, "the root fills its disk: \(sysroot)")
         }
     }
 

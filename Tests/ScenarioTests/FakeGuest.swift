@@ -121,7 +121,6 @@ struct FakeChannel: GuestChannel {
     }
     func status(of process: Int) throws -> GuestCommandResult? { GuestCommandResult(exitCode: 0, stdout: "", stderr: "") }
     func requestReboot() {}
-    func requestPowerDown() {}
 }
 
 /// A machine running the fake guest: reboots and power-ons boot its default deployment.
@@ -142,7 +141,7 @@ final class FakeMachine: GuestMachine {
     func reboot() throws { guest.boot() }
     func cutPower() {}
     func powerOn() throws { guest.boot() }
-    func shutdown(clean: Bool, keepingDiskAt keptDisk: String?) {}
+    func shutdown(keepingDiskAt keptDisk: String?) {}
     func attachDisk(_ disk: AttachedDisk) throws -> String {
         disks.append(disk)
         return "/dev/vdb"

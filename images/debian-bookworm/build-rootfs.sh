@@ -10,9 +10,14 @@
 #   agent, bubblewrap and rpm, and the runtime libraries treectl links;
 # - sshd, and systemd-networkd taking DHCP on any Ethernet link, for `harness run --channel
 #   ssh` (machines booted for the guest agent have no network card at all);
-# - the Debian kernel and a dracut initramfs with the ostree module and virtio drivers
-#   (initramfs-tools conflicts with dracut, so the kernel comes after debootstrap, with
-#   INITRD=No so that no default initramfs is built for nothing).
+# - the Debian kernel and a dracut initramfs with the ostree module, virtio drivers and the
+#   disk drivers of the platforms images are built for (NVMe, AHCI, VMware's SCSI, Hyper-V,
+#   Xen) (initramfs-tools conflicts with dracut, so the kernel comes after debootstrap, with
+#   INITRD=No so that no default initramfs is built for nothing);
+# - first-boot configuration: Debian's cloud-init (NoCloud seeds and the clouds' metadata; it
+#   disables itself when ds-identify finds no datasource) and harness-growfs.service, which
+#   grows /sysroot's partition and filesystem to the end of the disk on every boot
+#   (cloud-init's growpart module knows nothing of OSTree's /sysroot).
 set -euo pipefail
 
 output=${1:?usage: build-rootfs.sh OUTPUT.tar}
@@ -47,18 +52,21 @@ packages=(
 echo "== debootstrap $suite (minbase + ${#packages[@]} packages)" >&2
 debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" "$suite" "$root" "$mirror" >&2
 
-echo "== kernel and dracut" >&2
+echo "== kernel, dracut and first-boot tools" >&2
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 chroot "$root" env DEBIAN_FRONTEND=noninteractive INITRD=No \
     apt-get install -y -qq --no-install-recommends linux-image-amd64 dracut >&2
+# Python packages configure in apt's order, not in debootstrap's (which fails on them).
+chroot "$root" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends cloud-init cloud-guest-utils fdisk >&2
 
 kver=$(ls "$root/lib/modules" | sort -V | tail -n 1)
 echo "== initramfs for $kver" >&2
 chroot "$root" dracut --force --no-hostonly --add ostree \
-    --add-drivers "virtio_blk virtio_pci virtio_scsi virtio_net virtio_console" \
+    --add-drivers "virtio_blk virtio_pci virtio_scsi virtio_net virtio_console nvme ahci sd_mod mptspi vmw_pvscsi hv_vmbus hv_storvsc xen-blkfront" \
     --kver "$kver" "/boot/initrd.img-$kver" >&2
 unmount_all
 
@@ -67,6 +75,45 @@ mkdir -p "$root/etc/systemd/network"
 printf '[Match]\nType=ether\n\n[Network]\nDHCP=ipv4\n' >"$root/etc/systemd/network/80-dhcp.network"
 ln -sf /lib/systemd/system/systemd-networkd.service "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
 ln -sf /dev/null "$root/etc/systemd/system/systemd-networkd-wait-online.service"
+
+# cloud-init configures users, keys and files; the network stays systemd-networkd's (above).
+cat >"$root/etc/cloud/cloud.cfg.d/90-harness.cfg" <<'EOF2'
+network: {config: disabled}
+EOF2
+
+# harness-growfs: /sysroot's partition and filesystem to the end of the disk, every boot.
+mkdir -p "$root/usr/libexec"
+cat >"$root/usr/libexec/harness-growfs" <<'EOF2'
+#!/bin/sh
+# Grows the partition holding /sysroot (OSTree's physical root) to the end of its disk, then
+# its ext4 filesystem, online. growpart exits 1 (NOCHANGE) when there is nothing to grow.
+set -eu
+source=$(findmnt -n -o SOURCE /sysroot)
+name=$(basename "$(readlink -f "$source")")
+partition=$(cat "/sys/class/block/$name/partition")
+disk=/dev/$(basename "$(readlink -f "/sys/class/block/$name/..")")
+if growpart "$disk" "$partition"; then
+    resize2fs "$source"
+else
+    status=$?
+    [ "$status" -eq 1 ] || exit "$status"
+fi
+EOF2
+chmod 0755 "$root/usr/libexec/harness-growfs"
+cat >"$root/lib/systemd/system/harness-growfs.service" <<'EOF2'
+[Unit]
+Description=Grow the root partition and filesystem to the end of the disk
+After=local-fs.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/libexec/harness-growfs
+RemainAfterExit=yes
+
+[Install]
+WantedBy=multi-user.target
+EOF2
+ln -sf /lib/systemd/system/harness-growfs.service "$root/etc/systemd/system/multi-user.target.wants/harness-growfs.service"
 
 # Nothing of the build host or of apt's downloads belongs in an image.
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/tmp/* "$root"/var/tmp/*

@@ -1,19 +1,19 @@
 import Foundation
 
 /// One result slot per parallel task, filled from several threads.
-final class ResultSlots<Value>: @unchecked Sendable {
+public final class ResultSlots<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<Value, any Error>?]
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    public init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    subscript(index: Int) -> Result<Value, any Error>? {
+    public subscript(index: Int) -> Result<Value, any Error>? {
         get { lock.withLock { slots[index] } }
         set { lock.withLock { slots[index] = newValue } }
     }
 
     /// The values in order, or the first error (by index).
-    func values() throws -> [Value] {
+    public func values() throws -> [Value] {
         try lock.withLock { try slots.map { try $0!.get() } }
     }
 }

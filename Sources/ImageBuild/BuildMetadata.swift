@@ -1,0 +1,52 @@
+import Foundation
+
+/// `meta.json` beside the platform artifacts, in coreos-assembler's shape: what was built
+/// from which commit, and under `images` each platform's artifact (its path relative to the
+/// directory, sha256 and size; after compression also the uncompressed file's).
+public struct BuildMetadata: Codable, Sendable, Equatable {
+    public struct Artifact: Codable, Sendable, Equatable {
+        public var path: String
+        public var sha256: String
+        public var size: UInt64
+        public var uncompressedSHA256: String?
+        public var uncompressedSize: UInt64?
+
+        enum CodingKeys: String, CodingKey {
+            case path, sha256, size
+            case uncompressedSHA256 = "uncompressed-sha256"
+            case uncompressedSize = "uncompressed-size"
+        }
+    }
+
+    public var name: String
+    public var ref: String
+    public var commit: String
+    /// The disk's virtual size in bytes.
+    public var diskSize: UInt64
+    public var images: [String: Artifact]
+
+    enum CodingKeys: String, CodingKey {
+        case name, ref, images
+        case commit = "ostree-commit"
+        case diskSize = "disk-size"
+    }
+
+    public static let fileName = "meta.json"
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+
+    /// The `meta.json` in `directory`.
+    public static func read(directory: String) throws -> BuildMetadata {
+        let path = directory + "/" + fileName
+        guard let data = FileManager.default.contents(atPath: path) else { throw ImageError("\(path): cannot be read") }
+        do {
+            return try JSONDecoder().decode(BuildMetadata.self, from: data)
+        } catch {
+            throw ImageError("\(path): not a harness meta.json (\(error))")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import ToolSupport
+
+/// An image file as a machine boots it: the file its qcow2 overlay is backed by, and that
+/// file's format. Every format `harness image build` writes boots: qcow2, raw, VMDK, VHD (QEMU's
+/// `vpc`) and VHDX in place; gcp's tar and the OVA are unpacked into the machine's scratch
+/// first (their disk is one member; nothing else in the archive is extracted).
+struct BootDisk: Equatable {
+    let path: String
+    let format: String
+
+    /// The format a file name says, or nil for the archives and names that say nothing.
+    static func format(ofFileNamed name: String) -> String? {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "qcow2": "qcow2"
+        case "raw", "img": "raw"
+        case "vmdk": "vmdk"
+        case "vhd": "vpc"
+        case "vhdx": "vhdx"
+        default: nil
+        }
+    }
+
+    /// The disk of `image`, unpacked into `scratch` when it is an archive.
+    static func open(_ image: String, scratch: String) throws -> BootDisk {
+        let path = URL(fileURLWithPath: image).standardizedFileURL.path
+        if let format = format(ofFileNamed: path) { return BootDisk(path: path, format: format) }
+        if path.hasSuffix(".tar.gz") || path.hasSuffix(".tgz") {
+            return BootDisk(path: try extract("disk.raw", from: path, into: scratch), format: "raw")
+        }
+        if path.hasSuffix(".ova") {
+            let members = try Program.check(["tar", "-tf", path]).stdout.split(separator: "\n").map(String.init)
+            guard let disk = members.first(where: { $0.hasSuffix(".vmdk") && !$0.contains("/") }) else {
+                throw MachineError("\(image): an OVA without a .vmdk disk at its top level")
+            }
+            return BootDisk(path: try extract(disk, from: path, into: scratch), format: "vmdk")
+        }
+        // A name that says nothing: what qemu-img finds, which is what QEMU itself would probe.
+        let info = try Program.check(["qemu-img", "info", "--output=json", path]).stdout
+        guard let object = try JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any],
+              let format = object["format"] as? String else {
+            throw MachineError("\(image): qemu-img cannot tell its format")
+        }
+        return BootDisk(path: path, format: format)
+    }
+
+    /// One member of a tar archive (gzip'ed or not; sparse members stay sparse) into `directory`.
+    private static func extract(_ member: String, from archive: String, into directory: String) throws -> String {
+        Console.progress("Unpacking \(member) from \(archive)")
+        let result = try Program.run(["tar", "-xf", archive, "-C", directory, "--no-same-owner", "--", member])
+        let path = directory + "/" + member
+        guard result.succeeded, FileManager.default.fileExists(atPath: path) else {
+            throw MachineError("\(archive): no \(member) in it (\(result.outputTail(lines: 1)))")
+        }
+        return path
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+@testable import ImageBuild
+import TestSupport
+import Testing
+import ToolSupport
+
+/// The pieces of a platform build that need no commit: the platform table, the boot entries'
+/// rewrite, metal4k's 4096-byte table on a real disk file, meta.json's keys, and the errors
+/// `harness image build --platform` gives before any work.
+@Suite struct PlatformArtifactTests {
+    @Test func platformsParseInOrderOnceAndUnknownOnesAreNamed() throws {
+        #expect(try Platform.parse(["aws", "qemu", "aws"]) == [.aws, .qemu])
+        #expect(throws: ImageError.self) { try Platform.parse(["qemu", "ibmcloud"]) }
+        do {
+            _ = try Platform.parse(["ibmcloud"])
+        } catch let error as ImageError {
+            #expect(error.message.hasPrefix("--platform 'ibmcloud' is not a platform (one of: qemu, metal, metal4k,"))
+        }
+        #expect(Platform.gcp.fileExtension == "tar.gz" && Platform.azure.fileExtension == "vhd" && Platform.vmware.fileExtension == "ova")
+        #expect(Platform.aws.kernelArguments == ["harness.platform=aws", "console=tty0", "console=ttyS0,115200n8"])
+        #expect(Platform.metal.kernelArguments == ["harness.platform=metal"])
+    }
+
+    /// ostree's boot entry and the syslinux.cfg of the current loader get the arguments on
+    /// their arguments line; nothing else changes.
+    @Test func bootArgumentsExtendTheEntryAndSyslinuxConfiguration() throws {
+        let scratch = try TemporaryDirectory(prefix: "platform-args-")
+        defer { scratch.remove() }
+        let boot = scratch.path
+        try FileManager.default.createDirectory(atPath: boot + "/loader.1/entries", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: boot + "/loader", withDestinationPath: "loader.1")
+        try "title Debian (ostree:harness:0)\nversion 1\noptions root=LABEL=root rw ostree=/ostree/boot.1/harness/abc/0\nlinux /ostree/vmlinuz\n"
+            .write(toFile: boot + "/loader.1/entries/ostree-1-harness.conf", atomically: true, encoding: .utf8)
+        try "UI menu.c32\nLABEL Debian\n\tKERNEL /ostree/vmlinuz\n\tAPPEND root=LABEL=root rw ostree=/ostree/boot.1/harness/abc/0\n"
+            .write(toFile: boot + "/loader.1/syslinux.cfg", atomically: true, encoding: .utf8)
+        let rewrites = try PlatformBootArguments(bootContent: boot, bootOffset: 0).rewrites(appending: ["harness.platform=gcp", "console=tty0"])
+        #expect(rewrites.map(\.path) == ["/loader.1/entries/ostree-1-harness.conf", "/loader.1/syslinux.cfg"])
+        #expect(rewrites[0].text == "title Debian (ostree:harness:0)\nversion 1\noptions root=LABEL=root rw ostree=/ostree/boot.1/harness/abc/0 harness.platform=gcp console=tty0\nlinux /ostree/vmlinuz\n")
+        #expect(rewrites[1].text.contains("\tAPPEND root=LABEL=root rw ostree=/ostree/boot.1/harness/abc/0 harness.platform=gcp console=tty0\n"))
+        #expect(rewrites[1].text.hasPrefix("UI menu.c32\nLABEL Debian\n\tKERNEL /ostree/vmlinuz\n"))
+
+        try "title broken\n".write(toFile: boot + "/loader.1/entries/ostree-1-harness.conf", atomically: true, encoding: .utf8)
+        #expect(throws: ImageError.self) { try PlatformBootArguments(bootContent: boot, bootOffset: 0).rewrites(appending: ["x"]) }
+    }
+
+    /// The hybrid layout on a sparse 1 GiB file, then metal4k's rewrite: read with 4096-byte
+    /// sectors the GPT has the three partitions at the same bytes; read with 512-byte sectors
+    /// there is no GPT; the ESP is a FAT with 4096-byte sectors holding GRUB.
+    @Test func metal4kRewritesTheTableAndESPFor4096ByteSectors() throws {
+        let scratch = try TemporaryDirectory(prefix: "metal4k-")
+        defer { scratch.remove() }
+        let disk = scratch.path + "/disk.raw"
+        let layout = DiskLayout(diskSize: 1 << 30, firmware: .uefi)
+        #expect(FileManager.default.createFile(atPath: disk, contents: nil) && truncate(disk, off_t(layout.diskSize)) == 0)
+        try Program.check(["sh", "-c", "printf '%s' \"$1\" | sfdisk --quiet \"$2\"", "sfdisk", layout.sfdiskScript, disk])
+        try FourKSectorDisk.convert(disk, layout: layout, scratch: scratch.path)
+
+        let listing = try Program.check(["fdisk", "-b", "4096", "-l", "-o", "Device,Start,End,Type", disk]).stdout
+        #expect(listing.contains("Sector size (logical/physical): 4096 bytes"), "\(listing)")
+        #expect(listing.contains("Disklabel type: gpt"))
+        let starts = listing.split(separator: "\n").filter { $0.hasPrefix(disk) }
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true)[1] }
+        #expect(starts == ["\(layout.espOffset / 4096)", "\(layout.bootOffset / 4096)", "\(layout.rootOffset / 4096)"], "\(listing)")
+        #expect(listing.contains("EFI System"))
+        #expect(!(try Program.run(["sfdisk", "--json", disk]).stdout.contains("\"gpt\"")), "no 512-byte GPT is left")
+        // The ESP's boot sector: bytes per sector (offset 11, little endian) is 4096.
+        let handle = try #require(FileHandle(forReadingAtPath: disk))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: layout.espOffset + 11)
+        #expect(Array(try #require(try handle.read(upToCount: 2))) == [0x00, 0x10])
+        let files = try Program.check(["mdir", "-b", "-i", "\(disk)@@\(layout.espOffset)", "::/EFI/BOOT"]).stdout
+        #expect(files.contains("BOOTX64.EFI"))
+    }
+
+    @Test func metaJSONUsesCoreOSAssemblersKeys() throws {
+        var artifact = BuildMetadata.Artifact(path: "os-aws.vmdk.xz", sha256: "aa", size: 10)
+        artifact.uncompressedSHA256 = "bb"
+        artifact.uncompressedSize = 20
+        let metadata = BuildMetadata(name: "os", ref: "r/x", commit: "c0ffee", diskSize: 8 << 30, images: ["aws": artifact])
+        let json = String(decoding: try metadata.encoded(), as: UTF8.self)
+        #expect(json.contains("\"ostree-commit\" : \"c0ffee\""))
+        #expect(json.contains("\"uncompressed-sha256\" : \"bb\"") && json.contains("\"uncompressed-size\" : 20"))
+        #expect(try JSONDecoder().decode(BuildMetadata.self, from: metadata.encoded()) == metadata)
+    }
+
+    @Test func platformBuildInputErrorsComeBeforeAnyWork() throws {
+        let repository = try OneCommitRepository(prefix: "platform-errors-", branch: "test/tree")
+        defer { repository.remove() }
+        func build(_ arguments: [String]) throws -> ProgramResult {
+            try Program.run([HarnessExecutable.path, "image", "build", "--repo", repository.path, "--ref", "test/tree"] + arguments)
+        }
+        let output = repository.scratch.path + "/images"
+        let unknown = try build(["-o", output, "--platform", "qemu", "--platform", "ibmcloud"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("--platform 'ibmcloud' is not a platform"), "\(unknown.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let file = repository.scratch.path + "/a-file"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+        let notADirectory = try build(["-o", file, "--platform", "metal"])
+        #expect(notADirectory.status == 1 && notADirectory.stderr.contains("-o names a directory"), "\(notADirectory.stderr)")
+        let oddSize = try build(["-o", output, "--platform", "azure", "--size", "4000001K"])
+        #expect(oddSize.status == 1 && oddSize.stderr.contains("whole number of MiB"), "\(oddSize.stderr)")
+        let badCompression = try build(["-o", output, "--platform", "azure", "--compress", "lz4"])
+        #expect(badCompression.status != 0 && badCompression.stderr.contains("--compress must be one of: xz, zstd, gzip"))
+    }
+}
