@@ -175,7 +175,9 @@ struct DefaultImageBootTests {
         let image = directory + "/" + (try #require(metadata.images[platform.rawValue])).path
         var arguments = ["spawn", "--state-dir", state, image, "--firmware", platform.bootsUEFI ? "uefi" : "bios",
                          "--sector-size", "\(platform.sectorSize)",
-                         "--exec", "cat /proc/cmdline", "--exec", "systemctl is-active harness-growfs",
+                         "--exec", "cat /proc/cmdline",
+                         // A oneshot still running when the agent answers: start waits for its job.
+                         "--exec", "systemctl start harness-growfs && systemctl is-active harness-growfs",
                          "--exec", "cloud-init status --wait || true",
                          "--exec", "echo sysroot-bytes $(findmnt -n -b -o SIZE /sysroot)"]
         let seeded = platform == .metal
