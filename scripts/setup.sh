@@ -20,6 +20,9 @@ packages=(
     # Platform images: partition tables (metal4k's 4096-byte GPT with fdisk), /boot edited with
     # debugfs, the compressors of --compress, and cloud-init seeds (ISO 9660 by xorriso).
     fdisk e2fsprogs xz-utils zstd xorriso
+    # The live installer ISO: isolinux for its BIOS boot (busybox-static and cpio, above, make
+    # its initramfs).
+    isolinux
     # The SSH channel (harness run --channel ssh): ssh and ssh-keygen.
     openssh-client
 )

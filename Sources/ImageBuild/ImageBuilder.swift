@@ -37,15 +37,16 @@ public struct ImageBuilder {
             try UEFIBootloader.writeESP(disk: raw, offset: layout.espOffset, size: DiskLayout.espSize, scratch: staging.path)
         }
         try installBootloader(raw, layout: layout)
-        FileTree.removeRecursively(sysroot)
 
         if options.platforms.isEmpty {
+            FileTree.removeRecursively(sysroot)
             try writeImage(raw)
         } else {
+            if !options.liveISO { FileTree.removeRecursively(sysroot) }
             let images = PlatformImages(raw: raw, layout: layout,
                                         bootArguments: PlatformBootArguments(bootContent: bootContent, bootOffset: layout.bootOffset),
                                         name: artifactName, compression: options.compression, scratch: staging.path)
-            try writePlatforms(images, commit: commit)
+            try writePlatforms(images, commit: commit, sysroot: sysroot, bootContent: bootContent)
         }
     }
 
@@ -69,14 +70,25 @@ public struct ImageBuilder {
 
     /// The platform artifacts, staged in the output directory and moved in when all are
     /// whole, meta.json last: a failed build leaves the directory as it was.
-    private func writePlatforms(_ images: PlatformImages, commit: String) throws {
+    private func writePlatforms(_ images: PlatformImages, commit: String, sysroot: String, bootContent: String) throws {
         let directory = options.output
         let staged = try TemporaryDirectory(prefix: ".harness-build-", in: directory)
         defer { staged.remove() }
         let started = Date()
-        let artifacts = try images.write(options.platforms, into: staged.path)
-        let metadata = BuildMetadata(name: artifactName, ref: options.ref, commit: commit, diskSize: options.size,
-                                     images: Dictionary(uniqueKeysWithValues: artifacts.map { ($0.key.rawValue, $0.value) }))
+        var artifacts = Dictionary(uniqueKeysWithValues: try images.write(options.platforms, into: staged.path)
+            .map { ($0.key.rawValue, $0.value) })
+        if options.liveISO {
+            // The metal artifact as written (before any compression: the installer needs it raw).
+            let metal = images.fileName(.metal)
+            let installer = try liveInstaller(metalImage: staged.path + "/" + metal, imageName: metal, sysroot: sysroot,
+                                              bootContent: bootContent, scratch: staged.path + "/.live")
+            for (key, path) in try installer.write(into: staged.path) {
+                artifacts[key] = BuildMetadata.Artifact(path: (path as NSString).lastPathComponent,
+                                                        sha256: try Digest.sha256(file: path), size: try FileTree.size(of: path))
+            }
+            FileTree.removeRecursively(staged.path + "/.live")
+        }
+        let metadata = BuildMetadata(name: artifactName, ref: options.ref, commit: commit, diskSize: options.size, images: artifacts)
         let metaPath = staged.path + "/" + BuildMetadata.fileName
         try metadata.encoded().write(to: URL(fileURLWithPath: metaPath))
         for artifact in artifacts.values.sorted(by: { $0.path < $1.path }) {
@@ -89,6 +101,26 @@ public struct ImageBuilder {
         }
         Console.progress("Wrote \(artifacts.count) platform image(s) and \(BuildMetadata.fileName) into \(directory) "
                          + "(\(Int(Date().timeIntervalSince(started))) s after the raw disk)")
+    }
+
+    /// The installer of the metal image: the deployment's kernel and modules.
+    private func liveInstaller(metalImage: String, imageName: String, sysroot: String, bootContent: String,
+                               scratch: String) throws -> LiveInstaller {
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let deployments = sysroot + "/ostree/deploy/\(options.osName)/deploy"
+        guard let deployment = try FileManager.default.contentsOfDirectory(atPath: deployments)
+            .first(where: { !$0.hasSuffix(".origin") }) else {
+            throw ImageError("no deployment in \(deployments)")
+        }
+        let kernels = try FileManager.default.subpathsOfDirectory(atPath: bootContent + "/ostree")
+            .filter { ($0 as NSString).lastPathComponent.hasPrefix("vmlinuz-") }
+        guard kernels.count == 1, let kernel = kernels.first else {
+            throw ImageError("\(options.ref): expected one kernel in /boot/ostree, found \(kernels.count)")
+        }
+        let version = String((kernel as NSString).lastPathComponent.dropFirst("vmlinuz-".count))
+        return LiveInstaller(metalImage: metalImage, imageName: imageName, osName: options.osName,
+                             deployment: try RootedTree(deployments + "/" + deployment), kernel: bootContent + "/ostree/" + kernel,
+                             kernelVersion: version, name: artifactName, scratch: scratch)
     }
 
     /// The artifacts' common name: the ref's last element (`debian-bookworm`), in characters

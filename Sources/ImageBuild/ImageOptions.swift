@@ -17,6 +17,8 @@ public struct ImageOptions: Sendable {
     /// The platforms to write artifacts for, from one hybrid (GPT, BIOS and UEFI) raw disk;
     /// empty for the one `format` image.
     public var platforms: [Platform] = []
+    /// Also the installer of the metal image: a hybrid ISO and the PXE trio.
+    public var liveISO = false
     /// What the platform artifacts are compressed with afterwards, if anything.
     public var compression: Compression?
     /// The stateroot ("os") name of the deployment.

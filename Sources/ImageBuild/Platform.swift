@@ -4,16 +4,27 @@
 public enum Platform: String, Sendable, CaseIterable, Comparable {
     case qemu, metal, metal4k, openstack, aws, azure, gcp, vmware, hyperv
 
-    /// The platforms named on a command line, in the order given, each once.
-    public static func parse(_ names: [String]) throws -> [Platform] {
+    /// `--platform live-iso`: the installer of the metal image (`LiveInstaller`), not a disk.
+    public static let liveISO = "live-iso"
+
+    /// The platforms named on a command line, in the order given, each once, and whether the
+    /// live installer was one of them (it installs the metal image, which comes with it).
+    public static func parse(_ names: [String]) throws -> (platforms: [Platform], liveISO: Bool) {
         var platforms: [Platform] = []
+        var liveISO = false
         for name in names {
+            if name == Self.liveISO {
+                liveISO = true
+                continue
+            }
             guard let platform = Platform(rawValue: name) else {
-                throw ImageError("--platform '\(name)' is not a platform (one of: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+                let known = allCases.map(\.rawValue) + [Self.liveISO]
+                throw ImageError("--platform '\(name)' is not a platform (one of: \(known.joined(separator: ", ")))")
             }
             if !platforms.contains(platform) { platforms.append(platform) }
         }
-        return platforms
+        if liveISO && !platforms.contains(.metal) { platforms.append(.metal) }
+        return (platforms, liveISO)
     }
 
     /// The artifact's file name extension.

@@ -47,7 +47,7 @@ struct PlatformImages {
         try convert(disk, to: target, for: platform, work: work)
 
         var artifact = BuildMetadata.Artifact(path: fileName(platform), sha256: try Digest.sha256(file: target),
-                                              size: try fileSize(target))
+                                              size: try FileTree.size(of: target))
         // gcp's tar is gzip'ed already.
         if let compression, platform != .gcp {
             try Program.check(compression.command(target))
@@ -56,7 +56,7 @@ struct PlatformImages {
             artifact.path += "." + compression.fileExtension
             let compressed = directory + "/" + artifact.path
             artifact.sha256 = try Digest.sha256(file: compressed)
-            artifact.size = try fileSize(compressed)
+            artifact.size = try FileTree.size(of: compressed)
         }
         return artifact
     }
@@ -74,7 +74,7 @@ struct PlatformImages {
             let vmdkName = "\(name)-vmware.vmdk", ovfName = "\(name)-vmware.ovf"
             try writeStreamOptimizedVMDK(disk, to: work + "/" + vmdkName)
             let descriptor = OVFDescriptor(name: "\(name)-vmware", diskFile: vmdkName,
-                                           diskFileSize: try fileSize(work + "/" + vmdkName), capacity: layout.diskSize)
+                                           diskFileSize: try FileTree.size(of: work + "/" + vmdkName), capacity: layout.diskSize)
             try descriptor.xml.write(toFile: work + "/" + ovfName, atomically: false, encoding: .utf8)
             // OVF 1.0: a ustar archive whose first member is the descriptor.
             try Program.check(["tar", "--format=ustar", "--owner=0", "--group=0", "-cf", target, "-C", work, ovfName, vmdkName])
@@ -98,9 +98,5 @@ struct PlatformImages {
     private func writeStreamOptimizedVMDK(_ disk: String, to target: String) throws {
         try Program.check(["qemu-img", "convert", "-q", "-c", "-O", "vmdk",
                            "-o", "adapter_type=lsilogic,subformat=streamOptimized,compat6", disk, target])
-    }
-
-    private func fileSize(_ path: String) throws -> UInt64 {
-        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value ?? 0
     }
 }

@@ -35,6 +35,13 @@ struct DomainDefinition {
     let disk: String
     /// The boot disk's logical (and physical) sector size.
     var diskSectorSize = 512
+    /// The boot disk's format: the overlay's qcow2, or an installation target's own.
+    var diskFormat = "qcow2"
+    /// Zero writes become holes (an installer writing a whole disk into a sparse file).
+    var detectZeroes = false
+    /// What boots instead of the disk: an installer CD, or a kernel and initramfs as PXE
+    /// loads them.
+    var bootMedia: BootMedia?
     let console: String
     /// The guest agent's socket: given explicitly, since the path libvirt would derive from the
     /// state directory easily passes the 108-byte limit of a UNIX socket path.
@@ -46,6 +53,11 @@ struct DomainDefinition {
     var extraDisks: [AttachedDisk] = []
     /// With the SSH channel: the host port on 127.0.0.1 forwarded to the guest's port 22.
     var sshPort: Int?
+
+    enum BootMedia: Equatable {
+        case cdrom(String)
+        case kernel(kernel: String, initrd: String, arguments: String)
+    }
 
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
@@ -81,6 +93,24 @@ struct DomainDefinition {
             """
     }
 
+    private var machineType: String { nvram == nil ? "pc" : "q35" }
+
+    private var bootLines: String {
+        switch bootMedia {
+        case nil: "<boot dev='hd'/>"
+        case .cdrom: "<boot dev='cdrom'/><boot dev='hd'/>"
+        case .kernel(let kernel, let initrd, let arguments):
+            "<kernel>\(kernel)</kernel><initrd>\(initrd)</initrd><cmdline>\(arguments)</cmdline>"
+        }
+    }
+
+    /// The installer CD: IDE on the BIOS's pc machine, SATA on q35 (which has no IDE).
+    private var cdromLines: String {
+        guard case .cdrom(let iso) = bootMedia else { return "" }
+        let target = machineType == "pc" ? "<target dev='hdc' bus='ide'/>" : "<target dev='sdc' bus='sata'/>"
+        return "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='\(iso)'/>\(target)<readonly/></disk>"
+    }
+
     var xml: String {
         """
         <domain type='\(accelerator.domainType)' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
@@ -88,9 +118,9 @@ struct DomainDefinition {
           <memory unit='MiB'>\(memoryMiB)</memory>
           <vcpu>\(vcpus)</vcpu>
           <os>
-            <type arch='x86_64' machine='\(nvram == nil ? "pc" : "q35")'>hvm</type>
+            <type arch='x86_64' machine='\(machineType)'>hvm</type>
             \(firmwareLines)
-            <boot dev='hd'/>
+            \(bootLines)
           </os>
           <features><acpi/></features>
           <on_poweroff>destroy</on_poweroff>
@@ -99,11 +129,12 @@ struct DomainDefinition {
           <devices>
             <emulator>/usr/bin/qemu-system-x86_64</emulator>
             <disk type='file' device='disk'>
-              <driver name='qemu' type='qcow2'/>
+              <driver name='qemu' type='\(diskFormat)'\(detectZeroes ? " discard='unmap' detect_zeroes='unmap'" : "")/>
               <source file='\(disk)'/>
               <target dev='vda' bus='virtio'/>
               <blockio logical_block_size='\(diskSectorSize)' physical_block_size='\(diskSectorSize)'/>
             </disk>
+            \(cdromLines)
             \(extraDiskLines)
             <serial type='file'>
               <source path='\(console)' append='on'/>

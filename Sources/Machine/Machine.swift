@@ -92,7 +92,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     }
 
     /// The libvirt connection of `uri`, or of the embedded driver under the state directory.
-    private static func connect(stateDirectory: String, uri: String?) throws -> LibvirtConnection {
+    static func connect(stateDirectory: String, uri: String?) throws -> LibvirtConnection {
         if let uri { return try LibvirtConnection.shared(uri: uri) }
         let embedRoot = stateDirectory + "/libvirt"
         try EmbeddedDriver.prepare(root: embedRoot)
@@ -107,7 +107,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
 
     /// Domains named `harness-<pid>-...` whose harness process is gone were left running by an
     /// interrupted run (QEMU outlives the process that embedded the driver): destroy them.
-    private static func destroyLeftovers(on connection: LibvirtConnection) {
+    static func destroyLeftovers(on connection: LibvirtConnection) {
         for domain in connection.domains(namedWithPrefix: "harness-") {
             let fields = domain.name.split(separator: "-")
             guard fields.count >= 2, let pid = Int32(fields[1]), pid != getpid(), kill(pid, 0) != 0 else { continue }

@@ -17,6 +17,8 @@ final class GuestSession {
     var afterBoot: ((GuestSession) throws -> Void)?
     /// Blank disks made for this session, removed by `removeScratchDisks()`.
     private var scratchDisks: [String] = []
+    /// The disk the last `install` wrote.
+    private var installedDisk: String?
     private(set) var machine: (any GuestMachine)?
     private var bootCount = 0
     /// The client found in the guest (kept across boots: every deployment has the same).
@@ -112,6 +114,35 @@ final class GuestSession {
         let machine = try running()
         try log.boot(.powerOn) { try machine.powerOn() }
         try cameUp()
+    }
+
+    /// Runs the image's live installer onto a blank disk of `diskSize` (the machine running is
+    /// stopped first), with a NoCloud seed making user `core` with the public key `seedKey`.
+    /// The installer's console is the artifact `installer-console.txt`.
+    func install(diskSize: UInt64, seedKey: String?) throws {
+        stop()
+        let iso = try environment.installer()
+        let disk = environment.scratch.path + "/\(log.name)-installed.qcow2"
+        try? FileManager.default.removeItem(atPath: disk)
+        scratchDisks.append(disk)
+        var options = InstallationOptions(media: .iso(iso), disk: disk, stateDirectory: environment.stateDirectory)
+        options.diskSize = diskSize
+        options.connectURI = environment.connectURI
+        options.consoleFile = log.directory + "/installer-console.txt"
+        if let seedKey {
+            let seed = environment.scratch.path + "/\(log.name)-seed.iso"
+            try SeedDisk(userData: .sshKey(seedKey, user: "core"), hostname: "harness-installed", output: seed).write()
+            scratchDisks.append(seed)
+            options.seed = seed
+        }
+        log.note(try Installation.run(options))
+        installedDisk = disk
+    }
+
+    /// Boots the disk the last `install` wrote.
+    func bootInstalled() throws {
+        guard let installedDisk else { throw ScenarioError("no disk was installed: an 'install' step must come first") }
+        try boot(image: installedDisk)
     }
 
     /// A blank qcow2 disk of `bytes`, attached writable at every boot from now on.

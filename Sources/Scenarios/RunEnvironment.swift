@@ -116,6 +116,29 @@ public final class RunEnvironment: @unchecked Sendable {
         }
     }
 
+    /// The live installer ISO of the image's commit (`--platform live-iso`, with the metal
+    /// image it installs), built on first use and kept under `STATE/images/COMMIT-installer`.
+    public func installer() throws -> String {
+        try lock.withLock {
+            let directory = stateDirectory + "/images/\(image.commit)-installer"
+            if let built = try? BuildMetadata.read(directory: directory), built.commit == image.commit,
+               let iso = built.images["live-iso"] {
+                Console.progress("Installer of \(image.commit.prefix(12)) cached: \(directory)")
+                return directory + "/" + iso.path
+            }
+            var options = ImageOptions(repository: stateDirectory + "/repo", ref: image.ref, output: directory)
+            options.platforms = [.metal]
+            options.liveISO = true
+            options.osName = image.osName
+            options.authorizedKeys = image.authorizedKeys
+            try ImageBuilder(options: options).build()
+            guard let iso = try BuildMetadata.read(directory: directory).images["live-iso"] else {
+                throw ScenarioError("\(directory): the image build wrote no live-iso")
+            }
+            return directory + "/" + iso.path
+        }
+    }
+
     /// The kola tests of this run, for the disk that carries them into the guests.
     func setExternalTests(_ tests: [ExternalTest]) {
         lock.withLock { externalTests = tests }

@@ -1,4 +1,6 @@
 import Foundation
+import ImageBuild
+import ToolSupport
 import Yams
 
 /// A scenario: a host-side sequence of steps (compose, boot, run and check in the guest,
@@ -54,6 +56,12 @@ public indirect enum ScenarioStep: Sendable {
     case powerOn
     /// The steps `count` times.
     case repeated(count: Int, steps: [ScenarioStep])
+    /// Runs the image's live installer (`--platform live-iso`, built once per commit) under
+    /// QEMU onto a blank disk of `diskSize`, with a NoCloud seed making user `core` with the
+    /// public key `seedKey` (a path under `scenarios/`) when given; stops the machine first.
+    case install(diskSize: UInt64, seedKey: String?)
+    /// Boots the disk the last `install` wrote, alone, on a fresh overlay.
+    case bootInstalled
 
     /// The step in words, as the transcript and the report show it.
     public var title: String {
@@ -71,6 +79,9 @@ public indirect enum ScenarioStep: Sendable {
         case .cutPower(let afterSwap): "cut the power" + (afterSwap.map { String(format: " within %.0f s after the boot entries swap", $0) } ?? "")
         case .powerOn: "power on"
         case .repeated(let count, _): "repeat \(count) times"
+        case .install(let size, let key):
+            "install onto a blank \(ByteCount.format(size)) disk" + (key.map { " with a seed for \($0)" } ?? "")
+        case .bootInstalled: "boot the installed disk"
         }
     }
 }
@@ -154,6 +165,7 @@ private struct StepReader {
             case "power-on": return .powerOn
             case "upgrade": return .upgrade(wait: true)
             case "rollback": return .rollback
+            case "boot-installed": return .bootInstalled
             default: throw fail(location, "unknown step '\(keyword)'")
             }
         }
@@ -180,6 +192,13 @@ private struct StepReader {
                 throw fail(location, "'upgrade' takes nothing, or 'wait: false' to start it without waiting")
             }
             return .upgrade(wait: wait)
+        }
+        if kind == "install" {
+            guard let options = value.mapping, Set(options.keys.compactMap(\.string)).isSubset(of: ["disk-size", "seed-key"]),
+                  let sizeText = options["disk-size"]?.string.map(substituted), let size = ImageOptions.parseSize(sizeText) else {
+                throw fail(location, "'install' takes 'disk-size: SIZE' (20G) and optionally 'seed-key: FILE.pub'")
+            }
+            return .install(diskSize: size, seedKey: options["seed-key"]?.string.map(substituted))
         }
         if kind == "kargs" {
             guard let options = value.mapping, Set(options.keys.compactMap(\.string)) == ["append"] else {
@@ -222,7 +241,7 @@ private struct StepReader {
             }
             guard let body = mapping["steps"] else { throw fail(location, "'repeat' needs 'steps'") }
             return .repeated(count: count, steps: try steps(body, at: location + ".steps"))
-        case "boot", "reboot", "power-on", "rollback":
+        case "boot", "reboot", "power-on", "rollback", "boot-installed":
             throw fail(location, "'\(kind)' takes nothing: write '- \(kind)'")
         default:
             throw fail(location, "unknown step '\(kind)'")

@@ -70,6 +70,10 @@ final class ScenarioRunner {
             try cutPowerWhileStartedCommandRuns(afterSwap: afterSwap)
         case .powerOn:
             try session.powerOn()
+        case .install(let diskSize, let seedKey):
+            try session.install(diskSize: diskSize, seedKey: seedKey.map { environment.project.scenariosDirectory + "/" + $0 })
+        case .bootInstalled:
+            try session.bootInstalled()
         case .repeated:
             preconditionFailure("repeat is unrolled by run(_:label:)")
         }

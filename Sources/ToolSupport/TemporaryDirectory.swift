@@ -38,6 +38,13 @@ public final class TemporaryDirectory {
 
 /// File-tree helpers that the standard library lacks.
 public enum FileTree {
+    /// A file's size in bytes (its apparent size: a sparse file's holes count).
+    public static func size(of path: String) throws -> UInt64 {
+        var status = stat()
+        try SystemCallError.check("stat", path) { stat(path, &status) }
+        return UInt64(status.st_size)
+    }
+
     /// Removes `path` and everything below it, clearing the immutable flag ostree puts on
     /// deployment roots. Missing paths are fine.
     public static func removeRecursively(_ path: String) {

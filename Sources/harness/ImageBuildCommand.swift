@@ -10,9 +10,10 @@ struct ImageBuildCommand: ParsableCommand {
         commandName: "build",
         abstract: "Write an OSTree commit into a bootable disk image (MBR, /boot and root, extlinux).",
         discussion: """
-            With --platform (repeatable: \(Platform.allCases.map(\.rawValue).joined(separator: ", "))), -o is a \
-            directory: one hybrid disk (GPT, BIOS and UEFI) is built once and written out in each platform's \
-            format, with the platform's kernel arguments, beside a meta.json (coreos-assembler's images map).
+            With --platform (repeatable: \(Platform.allCases.map(\.rawValue).joined(separator: ", ")), \(Platform.liveISO)), \
+            -o is a directory: one hybrid disk (GPT, BIOS and UEFI) is built once and written out in each platform's \
+            format, with the platform's kernel arguments, beside a meta.json (coreos-assembler's images map). \
+            live-iso is the installer of the metal image: a hybrid ISO and the PXE kernel, initramfs and rootfs.
             """)
 
     @OptionGroup var state: StateOptions
@@ -59,12 +60,15 @@ struct ImageBuildCommand: ParsableCommand {
         options.firmware = firmware
         options.size = bytes
         options.kernelArguments = kernelArguments
-        options.platforms = try Platform.parse(platforms)
+        (options.platforms, options.liveISO) = try Platform.parse(platforms)
         if let compress {
             guard let compression = Compression(rawValue: compress) else {
                 throw ValidationError("--compress must be one of: \(Compression.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard !options.platforms.isEmpty else { throw ValidationError("--compress applies to --platform artifacts") }
+            guard !options.liveISO else {
+                throw ValidationError("--compress with live-iso: the installer is cut from the uncompressed metal image; compress afterwards")
+            }
             options.compression = compression
         }
         try ImageBuilder(options: options).build()

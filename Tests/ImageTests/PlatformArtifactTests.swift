@@ -9,12 +9,14 @@ import ToolSupport
 /// `harness image build --platform` gives before any work.
 @Suite struct PlatformArtifactTests {
     @Test func platformsParseInOrderOnceAndUnknownOnesAreNamed() throws {
-        #expect(try Platform.parse(["aws", "qemu", "aws"]) == [.aws, .qemu])
+        #expect(try Platform.parse(["aws", "qemu", "aws"]).platforms == [.aws, .qemu])
+        let live = try Platform.parse(["live-iso", "qemu"])
+        #expect(live.liveISO && live.platforms == [.qemu, .metal], "the installer brings the metal image it installs")
         #expect(throws: ImageError.self) { try Platform.parse(["qemu", "ibmcloud"]) }
         do {
             _ = try Platform.parse(["ibmcloud"])
         } catch let error as ImageError {
-            #expect(error.message.hasPrefix("--platform 'ibmcloud' is not a platform (one of: qemu, metal, metal4k,"))
+            #expect(error.message == "--platform 'ibmcloud' is not a platform (one of: qemu, metal, metal4k, openstack, aws, azure, gcp, vmware, hyperv, live-iso)")
         }
         #expect(Platform.gcp.fileExtension == "tar.gz" && Platform.azure.fileExtension == "vhd" && Platform.vmware.fileExtension == "ova")
         #expect(Platform.aws.kernelArguments == ["harness.platform=aws", "console=tty0", "console=ttyS0,115200n8"])

@@ -24,11 +24,12 @@ import Testing
         let layout = ProjectLayout(root: TestPaths.packageRoot)
         let catalog = try TestCatalog.load(project: layout)
         let scenarios = catalog.entries.compactMap { if case .scenario(let scenario) = $0 { scenario } else { nil } }
-        #expect(scenarios.map(\.name) == ["kargs", "layering", "override-replace", "power-cut-after-swap", "power-cut", "upgrade-rollback"])
+        #expect(scenarios.map(\.name) == ["install-from-iso", "kargs", "layering", "override-replace", "power-cut-after-swap",
+                                            "power-cut", "upgrade-rollback"])
         for scenario in scenarios {
-            guard case .boot = scenario.steps.first(where: { if case .compose = $0 { false } else { true } }) else {
-                Issue.record("\(scenario.name): the first step after composes must boot")
-                continue
+            switch scenario.steps.first(where: { if case .compose = $0 { false } else { true } }) {
+            case .boot, .install: continue
+            default: Issue.record("\(scenario.name): the first step after composes must boot or install")
             }
         }
         // Every compose a scenario names exists.
@@ -115,6 +116,26 @@ import Testing
             return
         }
         #expect(body.map(\.title) == ["start: treectl upgrade", "cut the power", "power on"])
+    }
+
+    @Test func installStepsAreRead() throws {
+        let scenario = try load("""
+            description: a test
+            steps:
+              - install: {disk-size: 20G, seed-key: fixtures/seed-key.pub}
+              - boot-installed
+              - install: {disk-size: 512M}
+            """)
+        #expect(scenario.steps.map(\.title) == ["install onto a blank 21.5 GB disk with a seed for fixtures/seed-key.pub",
+                                                "boot the installed disk", "install onto a blank 536.9 MB disk"])
+        guard case .install(20 << 30, "fixtures/seed-key.pub") = scenario.steps[0] else {
+            Issue.record("step 1 is not that install")
+            return
+        }
+        let noSize = loadError("description: x\nsteps:\n  - install: {seed-key: k.pub}\n")
+        #expect(noSize.contains("steps[0]: 'install' takes 'disk-size: SIZE'"), "\(noSize)")
+        let badArgument = loadError("description: x\nsteps:\n  - boot-installed: now\n")
+        #expect(badArgument.contains("'boot-installed' takes nothing"), "\(badArgument)")
     }
 
     @Test func errorsNameTheFileAndTheStep() {

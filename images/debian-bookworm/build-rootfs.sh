@@ -76,9 +76,11 @@ printf '[Match]\nType=ether\n\n[Network]\nDHCP=ipv4\n' >"$root/etc/systemd/netwo
 ln -sf /lib/systemd/system/systemd-networkd.service "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
 ln -sf /dev/null "$root/etc/systemd/system/systemd-networkd-wait-online.service"
 
-# cloud-init configures users, keys and files; the network stays systemd-networkd's (above).
+# cloud-init configures users, keys and files; the network stays systemd-networkd's (above),
+# and the locale C.UTF-8 (the image has no locales package: update-locale fails the module).
 cat >"$root/etc/cloud/cloud.cfg.d/90-harness.cfg" <<'EOF2'
 network: {config: disabled}
+locale: false
 EOF2
 
 # harness-growfs: /sysroot's partition and filesystem to the end of the disk, every boot.
