@@ -4,7 +4,7 @@ import ToolSupport
 /// An image file as a machine boots it: the file its qcow2 overlay is backed by, and that
 /// file's format. Every format `harness image build` writes boots: qcow2, raw, VMDK, VHD (QEMU's
 /// `vpc`) and VHDX in place; gcp's tar and the OVA are unpacked into the machine's scratch
-/// first (their disk is one member; nothing else in the archive is extracted).
+/// first (their disk is one member, a regular file; nothing else in the archive is extracted).
 struct BootDisk: Equatable {
     let path: String
     let format: String
@@ -51,6 +51,11 @@ struct BootDisk: Equatable {
         let path = directory + "/" + member
         guard result.succeeded, FileManager.default.fileExists(atPath: path) else {
             throw MachineError("\(archive): no \(member) in it (\(result.outputTail(lines: 1)))")
+        }
+        // A member that is a link would hand the guest whatever it points at on the host.
+        var status = stat()
+        guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            throw MachineError("\(archive): \(member) is not a regular file (a link or a device): refused")
         }
         return path
     }

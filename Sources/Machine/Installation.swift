@@ -12,7 +12,8 @@ public struct InstallationOptions: Sendable {
     }
 
     public var media: Media
-    /// The target: written in place; made (sparse, `diskSize`) when it does not exist.
+    /// The target: written in place; made (sparse, `diskSize`) when it does not exist, and then
+    /// removed again unless the installation succeeds.
     public var disk: String
     public var diskSize: UInt64 = 20 << 30
     public var seed: String?
@@ -52,8 +53,18 @@ public enum Installation {
         }
         let format = BootDisk.format(ofFileNamed: options.disk) ?? "raw"
         guard ["raw", "qcow2"].contains(format) else { throw MachineError("\(options.disk): install onto a .qcow2 or a raw disk") }
+        var madeDisk = false
         if !FileManager.default.fileExists(atPath: options.disk) {
             try Program.check(["qemu-img", "create", "-q", "-f", format, options.disk, "\(options.diskSize)"])
+            madeDisk = true
+            InterruptCleanup.shared.register(options.disk)
+        }
+        var installed = false
+        defer {
+            if madeDisk {
+                InterruptCleanup.shared.unregister(options.disk)
+                if !installed { try? FileManager.default.removeItem(atPath: options.disk) }
+            }
         }
         let connection = try Machine.connect(stateDirectory: options.stateDirectory, uri: options.connectURI)
         Machine.destroyLeftovers(on: connection)
@@ -96,6 +107,7 @@ public enum Installation {
         switch InstallerOutcome(console: text) {
         case .installed(let line):
             Console.progress(String(format: "Installed after %.0f s: %@", Date().timeIntervalSince(start), line))
+            installed = true
             return line
         case .refused(let reason): throw MachineError("the installer refused: \(reason)")
         case .failed(let reason): throw MachineError("the installer failed: \(reason)")

@@ -11,8 +11,9 @@ struct InstallCommand: ParsableCommand {
         abstract: "Run an installer (live ISO or PXE trio of --platform live-iso) under QEMU onto a disk image.",
         discussion: """
             The installer writes the metal image onto --disk (made sparse at --disk-size when it does not \
-            exist), checks it, copies the --seed if one is attached, and powers off. Exit status 1 when \
-            it refused (a disk too small, other sectors: nothing written) or failed, quoting it.
+            exist, and removed again if the installation fails), checks it, copies the --seed if one is \
+            attached, and powers off. Exit status 1 when it refused (a disk too small, other sectors: nothing \
+            written) or failed, quoting it.
             """)
 
     @OptionGroup var state: StateOptions

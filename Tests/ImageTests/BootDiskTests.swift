@@ -40,5 +40,14 @@ import ToolSupport
 
         try Program.check(["tar", "-czf", scratch.path + "/other.tar.gz", "-C", source, "extra"])
         #expect(throws: MachineError.self) { try BootDisk.open(scratch.path + "/other.tar.gz", scratch: unpacked) }
+
+        // A hostile archive whose disk is a link to a host file is refused.
+        let hostile = scratch.path + "/hostile"
+        try FileManager.default.createDirectory(atPath: hostile, withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: hostile + "/disk.raw", withDestinationPath: "/etc/passwd")
+        try Program.check(["tar", "-czf", scratch.path + "/hostile.tar.gz", "-C", hostile, "disk.raw"])
+        let empty = scratch.path + "/empty"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: false)
+        #expect(throws: MachineError.self) { try BootDisk.open(scratch.path + "/hostile.tar.gz", scratch: empty) }
     }
 }
