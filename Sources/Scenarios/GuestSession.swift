@@ -38,10 +38,11 @@ final class GuestSession {
 
     /// Boots `image` (the image under test by default) on a fresh overlay, stopping the
     /// machine running before; waits for the guest and checks it came up clean.
-    func boot(image: String? = nil) throws {
+    func boot(image: String? = nil, diskSize: UInt64? = nil) throws {
         stop()
         var options = environment.spawnOptions(image: image ?? environment.image.path, memoryMiB: memoryMiB)
         options.extraDisks = bootDisks
+        options.diskSize = diskSize
         options.consoleFile = lastConsole
         do {
             try log.boot(.boot) { machine = try environment.launch(options) }
@@ -121,7 +122,7 @@ final class GuestSession {
     /// The installer's console is the artifact `installer-console.txt`.
     func install(diskSize: UInt64, seedKey: String?) throws {
         stop()
-        let iso = try environment.installer()
+        let iso = try environment.installerBuild().iso
         let disk = environment.scratch.path + "/\(log.name)-installed.qcow2"
         try? FileManager.default.removeItem(atPath: disk)
         scratchDisks.append(disk)

@@ -116,15 +116,18 @@ public final class RunEnvironment: @unchecked Sendable {
         }
     }
 
-    /// The live installer ISO of the image's commit (`--platform live-iso`, with the metal
-    /// image it installs), built on first use and kept under `STATE/images/COMMIT-installer`.
-    public func installer() throws -> String {
+    /// The live installer ISO of the image's commit (`--platform live-iso`) and the metal
+    /// image it installs, built on first use and kept under `STATE/images/COMMIT-installer`.
+    public func installerBuild() throws -> (iso: String, metal: String) {
         try lock.withLock {
             let directory = stateDirectory + "/images/\(image.commit)-installer"
-            if let built = try? BuildMetadata.read(directory: directory), built.commit == image.commit,
-               let iso = built.images["live-iso"] {
+            func paths(_ built: BuildMetadata) -> (iso: String, metal: String)? {
+                guard built.commit == image.commit, let iso = built.images["live-iso"], let metal = built.images["metal"] else { return nil }
+                return (directory + "/" + iso.path, directory + "/" + metal.path)
+            }
+            if let built = try? BuildMetadata.read(directory: directory), let found = paths(built) {
                 Console.progress("Installer of \(image.commit.prefix(12)) cached: \(directory)")
-                return directory + "/" + iso.path
+                return found
             }
             var options = ImageOptions(repository: stateDirectory + "/repo", ref: image.ref, output: directory)
             options.platforms = [.metal]
@@ -132,10 +135,10 @@ public final class RunEnvironment: @unchecked Sendable {
             options.osName = image.osName
             options.authorizedKeys = image.authorizedKeys
             try ImageBuilder(options: options).build()
-            guard let iso = try BuildMetadata.read(directory: directory).images["live-iso"] else {
-                throw ScenarioError("\(directory): the image build wrote no live-iso")
+            guard let found = paths(try BuildMetadata.read(directory: directory)) else {
+                throw ScenarioError("\(directory): the image build wrote no live-iso or metal image")
             }
-            return directory + "/" + iso.path
+            return found
         }
     }
 

@@ -62,6 +62,9 @@ public indirect enum ScenarioStep: Sendable {
     case install(diskSize: UInt64, seedKey: String?)
     /// Boots the disk the last `install` wrote, alone, on a fresh overlay.
     case bootInstalled
+    /// Boots the image's metal platform artifact (built with the installer) on a fresh
+    /// overlay of `diskSize`, a disk larger than the image.
+    case bootMetal(diskSize: UInt64)
 
     /// The step in words, as the transcript and the report show it.
     public var title: String {
@@ -82,6 +85,7 @@ public indirect enum ScenarioStep: Sendable {
         case .install(let size, let key):
             "install onto a blank \(ByteCount.format(size)) disk" + (key.map { " with a seed for \($0)" } ?? "")
         case .bootInstalled: "boot the installed disk"
+        case .bootMetal(let size): "boot the metal image on a \(ByteCount.format(size)) disk"
         }
     }
 }
@@ -192,6 +196,13 @@ private struct StepReader {
                 throw fail(location, "'upgrade' takes nothing, or 'wait: false' to start it without waiting")
             }
             return .upgrade(wait: wait)
+        }
+        if kind == "boot-metal" {
+            guard let options = value.mapping, Set(options.keys.compactMap(\.string)) == ["disk-size"],
+                  let sizeText = options["disk-size"]?.string.map(substituted), let size = ImageOptions.parseSize(sizeText) else {
+                throw fail(location, "'boot-metal' takes 'disk-size: SIZE' (20G)")
+            }
+            return .bootMetal(diskSize: size)
         }
         if kind == "install" {
             guard let options = value.mapping, Set(options.keys.compactMap(\.string)).isSubset(of: ["disk-size", "seed-key"]),

@@ -74,6 +74,8 @@ final class ScenarioRunner {
             try session.install(diskSize: diskSize, seedKey: seedKey.map { environment.project.scenariosDirectory + "/" + $0 })
         case .bootInstalled:
             try session.bootInstalled()
+        case .bootMetal(let diskSize):
+            try session.boot(image: try environment.installerBuild().metal, diskSize: diskSize)
         case .repeated:
             preconditionFailure("repeat is unrolled by run(_:label:)")
         }

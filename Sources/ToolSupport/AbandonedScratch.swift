@@ -6,8 +6,9 @@ import Synchronization
 /// whose owner is dead, and remove those (unmounting what is still mounted inside, such as a
 /// rofiles-fuse mount), as it already destroys the domains a killed run left.
 public enum AbandonedScratch {
-    /// The prefixes of the scratch directories harness and treectl make.
-    public static let ownedPrefixes = ["harness-", "compose-", "treectl-"]
+    /// The prefixes of the scratch directories harness and treectl make (the hidden ones are
+    /// staged inside a user's output directory: image build's artifacts, seeds).
+    public static let ownedPrefixes = ["harness-", "compose-", "treectl-", ".harness-"]
 
     private static let swept = Mutex<Set<String>>([])
 

@@ -74,6 +74,48 @@ import ToolSupport
         #expect(files.contains("BOOTX64.EFI"))
     }
 
+    /// The whole platform pipeline on a small hybrid disk whose /boot holds an ostree-like
+    /// entry (no commit needed): every platform's artifact, each with its arguments in its own
+    /// boot entry, compressed with zstd except gcp's tar.gz, with digests of both forms.
+    @Test func everyPlatformFromOneSmallDiskCompressed() throws {
+        let scratch = try TemporaryDirectory(prefix: "platform-pipeline-")
+        defer { scratch.remove() }
+        let layout = DiskLayout(diskSize: 700 << 20, firmware: .uefi)
+        let raw = scratch.path + "/disk.raw"
+        try Program.check(["truncate", "-s", "\(layout.diskSize)", raw])
+        try Program.check(["sh", "-c", "printf '%s' \"$1\" | sfdisk --quiet \"$2\"", "sfdisk", layout.sfdiskScript, raw])
+        let boot = scratch.path + "/boot"
+        try FileManager.default.createDirectory(atPath: boot + "/loader.1/entries", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: boot + "/loader", withDestinationPath: "loader.1")
+        try "title t\noptions root=LABEL=root rw\n".write(toFile: boot + "/loader.1/entries/ostree-1-harness.conf", atomically: true, encoding: .utf8)
+        try "LABEL t\n\tAPPEND root=LABEL=root rw\n".write(toFile: boot + "/loader.1/syslinux.cfg", atomically: true, encoding: .utf8)
+        try Program.check(["mkfs.ext4", "-q", "-F", "-L", "boot", "-O", "^64bit", "-d", boot, "-E", "offset=\(layout.bootOffset)",
+                           raw, "\(DiskLayout.bootSize >> 10)k"])
+        let work = scratch.path + "/work", out = scratch.path + "/out"
+        for directory in [work, out] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false) }
+        let images = PlatformImages(raw: raw, layout: layout,
+                                    bootArguments: PlatformBootArguments(bootContent: boot, bootOffset: layout.bootOffset),
+                                    name: "tiny", compression: .zstd, scratch: work)
+        let artifacts = try images.write(Platform.allCases, into: out)
+        #expect(Set(artifacts.keys) == Set(Platform.allCases))
+        for (platform, artifact) in artifacts {
+            #expect(try Digest.sha256(file: out + "/" + artifact.path) == artifact.sha256, "\(platform)")
+            #expect(try FileTree.size(of: out + "/" + artifact.path) == artifact.size)
+            if platform == .gcp {
+                #expect(artifact.path == "tiny-gcp.tar.gz" && artifact.uncompressedSHA256 == nil)
+            } else {
+                #expect(artifact.path == "tiny-\(platform.rawValue).\(platform.fileExtension).zst" && artifact.uncompressedSize != nil, "\(platform)")
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work).isEmpty, "each platform's work directory is gone")
+        // The metal artifact, uncompressed, has its own arguments in its boot entry, and its digest.
+        try Program.check(["zstd", "-q", "-d", out + "/tiny-metal.raw.zst", "-o", scratch.path + "/metal.raw"])
+        #expect(try Digest.sha256(file: scratch.path + "/metal.raw") == artifacts[.metal]?.uncompressedSHA256)
+        let entry = try Program.check(["debugfs", "-R", "cat /loader.1/entries/ostree-1-harness.conf",
+                                       scratch.path + "/metal.raw?offset=\(layout.bootOffset)"]).stdout
+        #expect(entry == "title t\noptions root=LABEL=root rw harness.platform=metal\n")
+    }
+
     @Test func metaJSONUsesCoreOSAssemblersKeys() throws {
         var artifact = BuildMetadata.Artifact(path: "os-aws.vmdk.xz", sha256: "aa", size: 10)
         artifact.uncompressedSHA256 = "bb"

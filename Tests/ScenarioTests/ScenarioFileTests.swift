@@ -24,11 +24,11 @@ import Testing
         let layout = ProjectLayout(root: TestPaths.packageRoot)
         let catalog = try TestCatalog.load(project: layout)
         let scenarios = catalog.entries.compactMap { if case .scenario(let scenario) = $0 { scenario } else { nil } }
-        #expect(scenarios.map(\.name) == ["install-from-iso", "kargs", "layering", "override-replace", "power-cut-after-swap",
-                                            "power-cut", "upgrade-rollback"])
+        #expect(scenarios.map(\.name) == ["install-from-iso", "kargs", "layering", "metal-grow", "override-replace",
+                                            "power-cut-after-swap", "power-cut", "upgrade-rollback"])
         for scenario in scenarios {
             switch scenario.steps.first(where: { if case .compose = $0 { false } else { true } }) {
-            case .boot, .install: continue
+            case .boot, .install, .bootMetal: continue
             default: Issue.record("\(scenario.name): the first step after composes must boot or install")
             }
         }
@@ -125,9 +125,11 @@ import Testing
               - install: {disk-size: 20G, seed-key: fixtures/seed-key.pub}
               - boot-installed
               - install: {disk-size: 512M}
+              - boot-metal: {disk-size: 20G}
             """)
         #expect(scenario.steps.map(\.title) == ["install onto a blank 21.5 GB disk with a seed for fixtures/seed-key.pub",
-                                                "boot the installed disk", "install onto a blank 536.9 MB disk"])
+                                                "boot the installed disk", "install onto a blank 536.9 MB disk",
+                                                "boot the metal image on a 21.5 GB disk"])
         guard case .install(20 << 30, "fixtures/seed-key.pub") = scenario.steps[0] else {
             Issue.record("step 1 is not that install")
             return
