@@ -142,7 +142,8 @@ $(machine_cpu), load $load_before before, $load_after after). The default image,
 | **ratio harness / floor** | **$harness_ratio** |
 
 The floor does less than harness: no per-platform kernel arguments, no metal4k table, no
-meta.json digests, a dummy OVF. Artifacts written by harness: $(mib "$all_bytes") MiB.
+meta.json digests, a dummy OVF. Artifacts written by harness: $(mib "$all_bytes") MiB (apparent size: the
+raw and VHD artifacts are sparse).
 
 | the installer | seconds |
 |---|---|
