@@ -107,11 +107,6 @@ public struct ImageBuilder {
     private func liveInstaller(metalImage: String, imageName: String, sysroot: String, bootContent: String,
                                scratch: String) throws -> LiveInstaller {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let deployments = sysroot + "/ostree/deploy/\(options.osName)/deploy"
-        guard let deployment = try FileManager.default.contentsOfDirectory(atPath: deployments)
-            .first(where: { !$0.hasSuffix(".origin") }) else {
-            throw ImageError("no deployment in \(deployments)")
-        }
         let kernels = try FileManager.default.subpathsOfDirectory(atPath: bootContent + "/ostree")
             .filter { ($0 as NSString).lastPathComponent.hasPrefix("vmlinuz-") }
         guard kernels.count == 1, let kernel = kernels.first else {
@@ -119,8 +114,18 @@ public struct ImageBuilder {
         }
         let version = String((kernel as NSString).lastPathComponent.dropFirst("vmlinuz-".count))
         return LiveInstaller(metalImage: metalImage, imageName: imageName, osName: options.osName,
-                             deployment: try RootedTree(deployments + "/" + deployment), kernel: bootContent + "/ostree/" + kernel,
+                             deployment: try RootedTree(try deploymentDirectory(sysroot)), kernel: bootContent + "/ostree/" + kernel,
                              kernelVersion: version, name: artifactName, scratch: scratch)
+    }
+
+    /// The one deployment `ostree admin deploy` made in the image's sysroot.
+    private func deploymentDirectory(_ sysroot: String) throws -> String {
+        let deployments = sysroot + "/ostree/deploy/\(options.osName)/deploy"
+        guard let deployment = try FileManager.default.contentsOfDirectory(atPath: deployments)
+            .first(where: { !$0.hasSuffix(".origin") }) else {
+            throw ImageError("ostree admin deploy left no deployment in \(deployments)")
+        }
+        return deployments + "/" + deployment
     }
 
     /// The artifacts' common name: the ref's last element (`debian-bookworm`), in characters
@@ -190,13 +195,8 @@ public struct ImageBuilder {
         let kargs = ["root=LABEL=root", "rw", "console=ttyS0,115200"] + options.kernelArguments
         try Program.check(["ostree", "admin", "deploy", "--sysroot=" + sysroot, "--os=" + os]
                           + kargs.map { "--karg=" + $0 } + ["harness:" + options.ref])
-        let deployments = sysroot + "/ostree/deploy/\(os)/deploy"
-        guard let deployment = try FileManager.default.contentsOfDirectory(atPath: deployments)
-            .first(where: { !$0.hasSuffix(".origin") }) else {
-            throw ImageError("ostree admin deploy left no deployment in \(deployments)")
-        }
         // The commit is the image's to choose: its /etc may link anywhere, but only inside it.
-        let tree = try RootedTree("\(deployments)/\(deployment)")
+        let tree = try RootedTree(try deploymentDirectory(sysroot))
         try tree.writeFile("/etc/fstab", Array("LABEL=boot /boot ext4 defaults 1 2\n".utf8))
         if !options.authorizedKeys.isEmpty {
             try installAuthorizedKeys(deployment: tree, stateroot: sysroot + "/ostree/deploy/\(os)")

@@ -120,8 +120,6 @@ public enum Installation {
     }
 
     private static func tail(_ console: String, lines: Int = 15) -> String {
-        let text = (try? String(contentsOfFile: console, encoding: .utf8)) ?? ""
-        let last = text.split(whereSeparator: \.isNewline).suffix(lines)
-        return last.isEmpty ? "(nothing on the serial console)" : last.joined(separator: "\n")
+        Machine.consoleTail((try? String(contentsOfFile: console, encoding: .utf8)) ?? "", lines: lines)
     }
 }

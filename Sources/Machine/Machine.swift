@@ -169,9 +169,12 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         throw MachineError("\(name): \(channel.name) did not answer within \(Int(options.bootTimeout)) s; the console's last lines:\n\(consoleTail())")
     }
 
-    private func consoleTail() -> String {
-        let lines = console.split(whereSeparator: \.isNewline).suffix(15)
-        return lines.isEmpty ? "(nothing: no boot loader or kernel wrote to the serial console)" : lines.joined(separator: "\n")
+    private func consoleTail() -> String { Self.consoleTail(console) }
+
+    /// The last `lines` of a serial console, for an error or a progress line.
+    static func consoleTail(_ console: String, lines: Int = 15) -> String {
+        let last = console.split(whereSeparator: \.isNewline).suffix(lines)
+        return last.isEmpty ? "(nothing: no boot loader or kernel wrote to the serial console)" : last.joined(separator: "\n")
     }
 
     /// Reboots the guest and waits until it is back with a new boot id.
