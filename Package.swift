@@ -64,18 +64,19 @@ let package = Package(
             "TreeAssembly", "PackageSources", "Solver", "OSTree", "RPM", "ToolSupport",
         ]),
 
-        // Layer 4: images and machines.
+        // Layer 4: publishing, images and machines.
+        .target(name: "Publish", dependencies: ["CLinux", "OSTree", "ToolSupport", "Yams"]),
         .target(name: "ImageBuild", dependencies: ["Guestfs", "OSTree", "ToolSupport", "Yams"]),
         .target(name: "Machine", dependencies: ["Libvirt", "ToolSupport"]),
 
         // Layer 5: scenarios and kola-style tests on booted images, and their reports.
         .target(name: "Scenarios", dependencies: [
-            "Compose", "ImageBuild", "Machine", "OSTree", "ToolSupport", "Yams",
+            "Compose", "ImageBuild", "Machine", "OSTree", "Publish", "ToolSupport", "Yams",
         ]),
 
         // Layer 6: command-line front ends.
         .executableTarget(name: "harness", dependencies: [
-            "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "Scenarios", "ToolSupport",
+            "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "OSTree", "Publish", "Scenarios", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [
@@ -90,6 +91,7 @@ let package = Package(
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "ImageBuild", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "PublishTests", dependencies: ["Publish", "OSTree", "TestSupport", "ToolSupport"]),
         .testTarget(name: "TreectlTests", dependencies: ["Deploy", "Compose", "OSTree", "TestSupport", "ToolSupport", "CLinux"]),
     ]
 )

@@ -16,7 +16,8 @@ swift test --skip-build
 # more each): the default image's own scenarios over the guest agent, and of the power cuts the
 # one that matters, within 40 s after the boot entries swapped (power-cut-after-swap;
 # power-cut's soak, dozens of trials of both kinds, is benchmarks/power-cut), and the live
-# installer onto a blank disk, booted and upgraded (install-from-iso). SSH and plain
+# installer onto a blank disk, booted and upgraded (install-from-iso), and an update published
+# and fetched over HTTP through a static delta (upgrade-over-http). SSH and plain
 # `ostree admin` boot in swift test, on an OS harness did not compose (AnyOSBootTests);
 # upgrade-rollback, kargs and power-cut on it, and the default image over SSH, run in
 # benchmarks/any-os. One machine at a time: on 2 cores under TCG two guests take as long as one
@@ -25,4 +26,4 @@ swift test --skip-build
 # libvirt's warnings about custom guest-agent commands and device-mapper are noise here.
 export LIBVIRT_LOG_OUTPUTS=${LIBVIRT_LOG_OUTPUTS:-4:stderr}
 .build/debug/harness run --state-dir "$state" --output harness-output/ci \
-    layering override-replace power-cut-after-swap install-from-iso 'ext.harness.*'
+    layering override-replace power-cut-after-swap install-from-iso upgrade-over-http 'ext.harness.*'

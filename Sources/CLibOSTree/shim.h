@@ -26,3 +26,7 @@ static inline GVariant *harness_commit_get_metadata(GVariant *commit) {
 static inline guint64 harness_commit_get_timestamp(GVariant *commit) {
     return ostree_commit_get_timestamp(commit);
 }
+
+static inline GVariantDict *harness_variant_dict_new(GVariant *from) {
+    return g_variant_dict_new(from);
+}

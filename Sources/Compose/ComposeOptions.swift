@@ -1,4 +1,5 @@
 import Foundation
+import OSTree
 
 /// Where a compose reads and writes, and how.
 public struct ComposeOptions: Sendable {
@@ -14,6 +15,9 @@ public struct ComposeOptions: Sendable {
     public var variables: [String: String] = [:]
     /// The compose architecture (`x86_64`).
     public var basearch = "x86_64"
+    /// Signs each new commit (`--gpg-sign`); without it, the treefile's `gpg-key` with
+    /// GnuPG's default home.
+    public var signer: GPGSigner?
 
     public init(repository: String, cacheDirectory: String) {
         self.repository = repository

@@ -44,6 +44,8 @@ public struct Composer {
             throw ComposeError("\(treefilePath): key 'ref' is required")
         }
         try Self.checkCommitMetadataSize(treefile)
+        let signer = options.signer ?? treefile.gpgKey.map { GPGSigner(keyID: $0) }
+        if let signer, !options.dryRun { try signer.checkSecretKey() }
         if !treefile.unimplementedKeys.isEmpty {
             Console.warning("\(treefilePath): keys not implemented yet, ignored: \(treefile.unimplementedKeys.joined(separator: ", "))")
         }
@@ -158,6 +160,10 @@ public struct Composer {
             try transaction.writeDirectory(root, into: tree, devinoCache: assembler.devinoCache)
             return try transaction.writeCommit(tree: tree, parent: previous, subject: version.map { "\(ref) \($0)" } ?? ref,
                                                metadata: metadata)
+        }
+        if let signer {
+            Console.progress("Signing \(commit.prefix(12)) with \(signer.description)")
+            try cache.repository.signCommit(commit, with: signer)
         }
         try target.pullLocal(from: cache.repository, commits: [commit])
         try target.withTransaction { $0.setRef(ref, to: commit) }

@@ -43,7 +43,7 @@ extension Client {
         let remote = try remote(of: origin)
         let commit = try findRevision(revision, remote: remote, ref: origin.ref)
         Console.progress("Pulling \(commit)")
-        try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref, commit: commit))
+        lastFetch = try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref, commit: commit))
         origin.overrideCommit = commit
         return try deploy(base: commit, origin: origin)
     }
@@ -72,7 +72,7 @@ extension Client {
     private func pullHead(of origin: Origin, commitOnly: Bool) throws -> String {
         let remote = try remote(of: origin)
         Console.progress("Pulling \(origin.refspec)")
-        try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref, commitOnly: commitOnly))
+        lastFetch = try repository.pull(remote: remote, OSTreeRepository.PullRequest(ref: origin.ref, commitOnly: commitOnly))
         guard let head = try repository.resolve(origin.refspec) else {
             throw DeployError("\(origin.refspec): the remote has no such branch")
         }

@@ -12,6 +12,8 @@ public final class Client {
     public let sysroot: OSTreeSysroot
     public let repository: OSTreeRepository
     public let osName: String
+    /// What the last pull of an upgrade, deploy or rebase fetched.
+    public internal(set) var lastFetch: OSTreeRepository.PullStatistics?
 
     /// Opens the sysroot at `path`; `osName` defaults to the booted deployment's stateroot,
     /// else the default deployment's.

@@ -1,4 +1,5 @@
 import Foundation
+import ToolSupport
 
 /// `meta.json` beside the platform artifacts, in coreos-assembler's shape: what was built
 /// from which commit, and under `images` each platform's artifact (its path relative to the
@@ -37,6 +38,21 @@ public struct BuildMetadata: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self) + Data("\n".utf8)
+    }
+
+    /// Moves `written` (artifacts staged in `staged`) into `directory`, then this meta.json
+    /// over the old one: a reader finds the old meta.json or this one, each naming whole files.
+    func install(_ written: [Artifact], from staged: String, into directory: String) throws {
+        let metaPath = staged + "/" + Self.fileName
+        try encoded().write(to: URL(fileURLWithPath: metaPath))
+        for artifact in written.sorted(by: { $0.path < $1.path }) {
+            try SystemCallError.check("rename", directory + "/" + artifact.path) {
+                rename(staged + "/" + artifact.path, directory + "/" + artifact.path)
+            }
+        }
+        try SystemCallError.check("rename", directory + "/" + Self.fileName) {
+            rename(metaPath, directory + "/" + Self.fileName)
+        }
     }
 
     /// The `meta.json` in `directory`.

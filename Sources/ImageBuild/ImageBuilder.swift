@@ -89,16 +89,7 @@ public struct ImageBuilder {
             FileTree.removeRecursively(staged.path + "/.live")
         }
         let metadata = BuildMetadata(name: artifactName, ref: options.ref, commit: commit, diskSize: options.size, images: artifacts)
-        let metaPath = staged.path + "/" + BuildMetadata.fileName
-        try metadata.encoded().write(to: URL(fileURLWithPath: metaPath))
-        for artifact in artifacts.values.sorted(by: { $0.path < $1.path }) {
-            try SystemCallError.check("rename", directory + "/" + artifact.path) {
-                rename(staged.path + "/" + artifact.path, directory + "/" + artifact.path)
-            }
-        }
-        try SystemCallError.check("rename", directory + "/" + BuildMetadata.fileName) {
-            rename(metaPath, directory + "/" + BuildMetadata.fileName)
-        }
+        try metadata.install(Array(artifacts.values), from: staged.path, into: directory)
         Console.progress("Wrote \(artifacts.count) platform image(s) and \(BuildMetadata.fileName) into \(directory) "
                          + "(\(Int(Date().timeIntervalSince(started))) s after the raw disk)")
     }
@@ -188,7 +179,9 @@ public struct ImageBuilder {
         Console.progress("Pulling \(options.ref) (\(commit.prefix(12))) into the image's repository")
         try Program.check(["ostree", imageRepo, "pull", "harness", options.ref])
         try Program.check(["ostree", imageRepo, "remote", "delete", "harness"])
-        try Program.check(["ostree", imageRepo, "remote", "add", "--no-gpg-verify", "harness", options.remoteURL])
+        let verification = options.gpgImport.map { ["--set=gpg-verify=true", "--set=gpg-verify-summary=true", "--gpg-import=" + $0] }
+            ?? ["--no-gpg-verify"]
+        try Program.check(["ostree", imageRepo, "remote", "add"] + verification + ["harness", options.remoteURL])
 
         try seedSyslinux(sysroot + "/boot")
         Console.progress("Deploying")
@@ -226,8 +219,10 @@ public struct ImageBuilder {
     private func seedSyslinux(_ boot: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: boot + "/loader.0", withIntermediateDirectories: true)
-        // Labels hold spaces: the menu module shows them as they are.
-        try "UI menu.c32\nPROMPT 0\nTIMEOUT 30\n".write(toFile: boot + "/loader.0/syslinux.cfg",
+        // Labels hold spaces: the menu module shows them as they are. The menu waits 1 s
+        // (tenths of a second; GRUB's syslinux reader takes the same), as Fedora CoreOS's GRUB
+        // does: time to pick the rollback entry at a console, little for every test boot.
+        try "UI menu.c32\nPROMPT 0\nTIMEOUT 10\n".write(toFile: boot + "/loader.0/syslinux.cfg",
                                                          atomically: true, encoding: .utf8)
         try fm.createSymbolicLink(atPath: boot + "/loader", withDestinationPath: "loader.0")
         try fm.createDirectory(atPath: boot + "/syslinux", withIntermediateDirectories: true)

@@ -25,7 +25,12 @@ public struct ImageOptions: Sendable {
     public var osName = ImageOptions.defaultOSName
     public static let defaultOSName = "harness"
     /// Where the image's `harness` remote points (updates are pulled from there).
-    public var remoteURL = "file:///run/harness/updates/repo"
+    public var remoteURL = ImageOptions.defaultRemoteURL
+    /// Where an update disk mounted at `/run/harness/updates` holds the repository.
+    public static let defaultRemoteURL = "file:///run/harness/updates/repo"
+    /// A public key file (armored or binary) the `harness` remote verifies commits and the
+    /// summary with (`gpg-verify=true`, `gpg-verify-summary=true`); nil: no verification.
+    public var gpgImport: String?
     /// `authorized_keys` lines for root (harness's own key, for the SSH channel).
     public var authorizedKeys: [String] = []
 

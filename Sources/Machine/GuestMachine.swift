@@ -1,3 +1,6 @@
+import Foundation
+import ToolSupport
+
 /// A booted guest as scenarios and kola tests drive it. `Machine` is the real one (a libvirt
 /// domain under QEMU); unit tests of the scenario runner and the scheduler use a fake.
 public protocol GuestMachine: AnyObject {
@@ -6,6 +9,8 @@ public protocol GuestMachine: AnyObject {
     var channel: any GuestChannel { get }
     /// The serial console so far.
     var console: String { get }
+    /// What the host saw of the latest boot, for `BootProfile`.
+    var bootClock: BootClock { get }
     /// The disk the guest writes to, read from the host after a power cut.
     var overlayPath: String { get }
     /// Fails if the console shows a panic, an emergency shell or the like, quoting the lines.
@@ -23,6 +28,9 @@ public protocol GuestMachine: AnyObject {
     func attachDisk(_ disk: AttachedDisk) throws -> String
     /// Whether the disk at `path` is attached.
     func hasDisk(_ path: String) -> Bool
+    /// Makes the guest's `127.0.0.1:guestPort` reach the host's `127.0.0.1:hostPort` while the
+    /// returned program runs.
+    func reverseForward(guestPort: Int, to hostPort: Int, timeout: TimeInterval) throws -> BackgroundProgram
 }
 
 /// Boots a machine: `Machine.boot`, or a fake in unit tests.

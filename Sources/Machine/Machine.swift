@@ -26,6 +26,9 @@ public struct SpawnOptions: Sendable {
     public var extraDisks: [AttachedDisk] = []
     /// How commands reach the guest.
     public var channel: ChannelKind = .agent
+    /// With the guest agent channel too, the SSH forward into the guest, logging in with this
+    /// key: for `Machine.reverseForward` (the guest's network otherwise stays restricted).
+    public var sshIdentity: String?
 
     public init(image: String, stateDirectory: String) {
         self.image = image
@@ -45,9 +48,15 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     private var definition: DomainDefinition
     private let scratch: TemporaryDirectory
     private let options: SpawnOptions
+    /// Held while libvirt creates the domain: the interrupt action waits for it (see `boot`).
+    private let creation: NSLock
     public var consolePath: String { scratch.path + "/console.txt" }
     /// The qcow2 overlay the guest writes to.
     public var overlayPath: String { scratch.path + "/overlay.qcow2" }
+    /// What the host saw of the latest boot (power-on, reboot): for `BootProfile`.
+    public private(set) var bootClock: BootClock
+    /// Where the latest boot's console output starts in the console file.
+    private var consoleOffset = 0
     public var channel: any GuestChannel {
         switch options.channel {
         case .agent: GuestAgent(domain: domain)
@@ -76,12 +85,26 @@ public final class Machine: GuestMachine, @unchecked Sendable {
                                           agentSocket: scratch.path + "/agent.sock",
                                           nvram: options.uefi ? scratch.path + "/nvram.fd" : nil,
                                           extraDisks: options.extraDisks,
-                                          sshPort: options.channel == .agent ? nil : try LoopbackPort.free())
+                                          sshPort: options.channel == .agent && options.sshIdentity == nil ? nil : try LoopbackPort.free())
         Console.progress("Booting \(options.image) as \(name)")
-        let domain = try connection.createDomain(xml: definition.xml)
+        // Ctrl-C from here on destroys the domain, also while libvirt is still starting its
+        // QEMU: the action waits for the creation to return, then destroys it by name (the
+        // name outlives power cycles).
+        let creation = NSLock()
+        InterruptCleanup.shared.registerAction(name) {
+            creation.withLock {}
+            for domain in connection.domains(namedWithPrefix: name) { try? domain.destroy() }
+        }
+        let poweredOn = Date()
+        let domain: Domain
+        do {
+            domain = try creation.withLock { try connection.createDomain(xml: definition.xml) }
+        } catch {
+            InterruptCleanup.shared.unregisterAction(name)
+            throw error
+        }
         let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,
-                              definition: definition, scratch: scratch, options: options)
-        InterruptCleanup.shared.registerAction(name) { [machine] in machine.powerOff() }
+                              definition: definition, scratch: scratch, options: options, creation: creation, poweredOn: poweredOn)
         do {
             try machine.waitForChannel()
         } catch {
@@ -117,8 +140,11 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     }
 
     private init(name: String, accelerator: Accelerator, connection: LibvirtConnection, domain: Domain,
-                 definition: DomainDefinition, scratch: TemporaryDirectory, options: SpawnOptions) {
+                 definition: DomainDefinition, scratch: TemporaryDirectory, options: SpawnOptions, creation: NSLock,
+                 poweredOn: Date) {
         self.name = name
+        self.creation = creation
+        self.bootClock = BootClock(poweredOn: poweredOn)
         self.accelerator = accelerator
         self.connection = connection
         self.domain = domain
@@ -152,7 +178,9 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         var lastReport = start
         let channel = channel
         while Date().timeIntervalSince(start) < options.bootTimeout {
+            noteKernelBanner()
             if try channel.ping() {
+                bootClock.answered = Date()
                 Console.progress(String(format: "%@ answered after %.0f s", channel.name, Date().timeIntervalSince(start)))
                 try checkConsole(stoppingTheBoot: true)
                 return
@@ -171,6 +199,21 @@ public final class Machine: GuestMachine, @unchecked Sendable {
 
     private func consoleTail() -> String { Self.consoleTail(console) }
 
+    /// A new boot starts now: its clock, and its part of the console (a new domain may have
+    /// truncated the file).
+    private func startBootClock(isReboot: Bool) {
+        bootClock = BootClock(poweredOn: Date(), isReboot: isReboot)
+        consoleOffset = (try? FileManager.default.attributesOfItem(atPath: consolePath)[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// Notes when the kernel's first line shows on this boot's console.
+    private func noteKernelBanner() {
+        guard bootClock.kernelSeen == nil else { return }
+        let bytes = Array(console.utf8)
+        if bytes.count < consoleOffset { consoleOffset = 0 }
+        if String(decoding: bytes[consoleOffset...], as: UTF8.self).contains(BootClock.kernelBanner) { bootClock.kernelSeen = Date() }
+    }
+
     /// The last `lines` of a serial console, for an error or a progress line.
     static func consoleTail(_ console: String, lines: Int = 15) -> String {
         let last = console.split(whereSeparator: \.isNewline).suffix(lines)
@@ -182,6 +225,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         let channel = channel
         let before = try channel.bootID()
         Console.progress("Rebooting \(name)")
+        startBootClock(isReboot: true)
         channel.requestReboot()
         try waitForNewBoot(since: before)
     }
@@ -194,12 +238,49 @@ public final class Machine: GuestMachine, @unchecked Sendable {
             Thread.sleep(forTimeInterval: 2)
             guard domain.isActive else { throw MachineError("\(name) stopped instead of rebooting; console:\n\(consoleTail())") }
             try checkConsole(stoppingTheBoot: true)
+            noteKernelBanner()
             if try channel.ping(), let now = try? channel.bootID(), !now.isEmpty, now != previous {
+                bootClock.answered = Date()
                 Console.progress(String(format: "Back after %.0f s", Date().timeIntervalSince(start)))
                 return
             }
         }
         throw MachineError("\(name) did not come back from a reboot within \(Int(options.bootTimeout)) s; console:\n\(consoleTail())")
+    }
+
+    /// Makes the guest's `127.0.0.1:guestPort` reach the host's `127.0.0.1:hostPort` for as long
+    /// as the returned tunnel runs (until it is stopped, or the guest goes down): an OpenSSH
+    /// reverse forward over the machine's SSH forward, so the guest's network stays restricted
+    /// (QEMU's own guest forward cannot carry more than one connection at a time, and its
+    /// per-connection command form is what libvirt's QEMU sandbox forbids). Waits for the
+    /// guest's sshd, then until the guest listens on `guestPort`.
+    public func reverseForward(guestPort: Int, to hostPort: Int, timeout: TimeInterval = 120) throws -> BackgroundProgram {
+        let identity: String
+        switch options.channel {
+        case .ssh(let key): identity = key
+        case .agent:
+            guard let key = options.sshIdentity else { throw MachineError("\(name) was booted without an SSH forward (SpawnOptions.sshIdentity)") }
+            identity = key
+        }
+        guard let sshPort = definition.sshPort else { throw MachineError("\(name) has no SSH forward") }
+        let ssh = SSHChannel(port: sshPort, identity: identity)
+        let listening = String(format: ":%04X 00000000:0000 0A", guestPort)
+        let deadline = Date().addingTimeInterval(timeout)
+        var lastError = ""
+        while Date() < deadline {
+            let tunnel = try BackgroundProgram(ssh.reverseForwardArguments(guestPort: guestPort, hostPort: hostPort))
+            for _ in 0..<20 where tunnel.isRunning {
+                if let tcp = try? channel.run("cat /proc/net/tcp", timeout: 30), tcp.stdout.contains(listening) {
+                    Console.progress("The guest's 127.0.0.1:\(guestPort) reaches the host's 127.0.0.1:\(hostPort)")
+                    return tunnel
+                }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            tunnel.stop()
+            lastError = tunnel.standardError.lastLinesOnOneLine(2)
+            Thread.sleep(forTimeInterval: 2)
+        }
+        throw MachineError("\(name): no reverse forward to the host's port \(hostPort) within \(Int(timeout)) s: \(lastError)")
     }
 
     /// Plugs a disk into the running guest as the next `vdX`, and into every later power-on.
@@ -228,11 +309,12 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     public func powerOn() throws {
         guard !domain.isActive else { throw MachineError("\(name) is already running") }
         Console.progress("Powering \(name) on again")
-        domain = try connection.createDomain(xml: definition.xml)
+        startBootClock(isReboot: false)
+        domain = try creation.withLock { try connection.createDomain(xml: definition.xml) }
         try waitForChannel()
     }
 
-    /// Cuts the power without cleaning up (the interrupt handler's part).
+    /// Cuts the power without cleaning up.
     private func powerOff() {
         if domain.isActive { try? domain.destroy() }
     }

@@ -34,6 +34,14 @@ public struct SSHChannel: GuestChannel {
          "root@127.0.0.1", remoteCommand]
     }
 
+    /// The `ssh` command line that holds a reverse forward open (no command, no shell) and
+    /// exits when the forward cannot be made or the guest stops answering.
+    func reverseForwardArguments(guestPort: Int, hostPort: Int) -> [String] {
+        var arguments = self.arguments("", connectTimeout: 10).dropLast(2).filter { $0 != "-n" }
+        arguments += ["-N", "-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:\(guestPort):127.0.0.1:\(hostPort)", "root@127.0.0.1"]
+        return Array(arguments)
+    }
+
     /// `command` as a remote command line that runs it with `/bin/sh -c`: only base64's
     /// alphabet crosses the remote login shell.
     static func wrapped(_ command: String) -> String {

@@ -27,23 +27,3 @@ public struct SSHKey: Sendable {
         return SSHKey(privateKeyPath: path, publicKey: publicKey)
     }
 }
-
-/// A TCP port on 127.0.0.1 free now, for a host forward (the kernel picks it).
-enum LoopbackPort {
-    static func free() throws -> Int {
-        let socket = try SystemCallError.check("socket", "127.0.0.1") { Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        try withUnsafeMutablePointer(to: &address) { pointer in
-            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                _ = try SystemCallError.check("bind", "127.0.0.1:0") { bind(socket, socketAddress, length) }
-                _ = try SystemCallError.check("getsockname", "127.0.0.1") { getsockname(socket, socketAddress, &length) }
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}

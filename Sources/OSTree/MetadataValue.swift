@@ -105,9 +105,9 @@ public enum MetadataValue: Sendable, Equatable {
 }
 
 /// Calls `body` with a NULL-terminated C array of the strings.
-func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) throws -> R) rethrows -> R {
     let duplicates = strings.map { UnsafePointer(strdup($0)) }
     defer { duplicates.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
     let array: [UnsafePointer<CChar>?] = duplicates + [nil]
-    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+    return try array.withUnsafeBufferPointer { try body($0.baseAddress!) }
 }

@@ -176,21 +176,36 @@ public final class OSTreeRepository {
         }
     }
 
+    /// What a pull moved over the wire.
+    public struct PullStatistics: Sendable, Equatable {
+        /// Bytes fetched (compressed objects, delta parts, metadata).
+        public var bytesTransferred: UInt64
+        /// Objects fetched one by one.
+        public var objectsFetched: Int
+        /// Parts of static deltas fetched: more than zero when the pull went through a delta.
+        public var deltaPartsFetched: Int
+
+        public var usedStaticDelta: Bool { deltaPartsFetched > 0 }
+    }
+
     /// Pulls from the configured remote `remote` (its URL, and its `gpg-verify` and
     /// `sign-verify` settings: an unsigned or badly signed commit fails the pull), moving the
-    /// remote ref `remote:ref` to the fetched head.
-    public func pull(remote: String, _ request: PullRequest) throws {
+    /// remote ref `remote:ref` to the fetched head. Uses a static delta when the remote's
+    /// summary lists one from a commit this repository has.
+    @discardableResult
+    public func pull(remote: String, _ request: PullRequest) throws -> PullStatistics {
         var options: [String: MetadataValue] = ["refs": .strings([request.ref]), "depth": .int32(request.depth)]
         if let commit = request.commit { options["override-commit-ids"] = .strings([commit]) }
         if request.commitOnly { options["flags"] = .int32(Int32(OSTREE_REPO_PULL_FLAGS_COMMIT_ONLY.rawValue)) }
-        try pull(url: remote, options: options, describing: "pulling \(request.ref) from remote '\(remote)'")
+        return try pull(url: remote, options: options, describing: "pulling \(request.ref) from remote '\(remote)'")
     }
 
     /// `ostree_repo_pull_with_options` from a remote name or a URL, iterating a main context
     /// of its own. Without one, libostree iterates GLib's global default context, which
     /// libvirt's event loop (harness run's machines) iterates too from its own thread: the
     /// two steal each other's events and the pull waits forever.
-    private func pull(url remoteOrURL: String, options: [String: MetadataValue], describing operation: String) throws {
+    @discardableResult
+    func pull(url remoteOrURL: String, options: [String: MetadataValue], describing operation: String) throws -> PullStatistics {
         let variant = g_variant_ref_sink(MetadataValue.makeDictionary(options))
         defer { g_variant_unref(variant) }
         let context = g_main_context_new()
@@ -199,7 +214,12 @@ public final class OSTreeRepository {
             g_main_context_pop_thread_default(context)
             g_main_context_unref(context)
         }
-        try gcall(operation) { ostree_repo_pull_with_options(handle, remoteOrURL, variant, nil, nil, $0) }
+        let progress = ostree_async_progress_new()
+        defer { g_object_unref(UnsafeMutableRawPointer(progress)) }
+        try gcall(operation) { ostree_repo_pull_with_options(handle, remoteOrURL, variant, progress, nil, $0) }
+        return PullStatistics(bytesTransferred: UInt64(ostree_async_progress_get_uint64(progress, "bytes-transferred")),
+                              objectsFetched: Int(ostree_async_progress_get_uint(progress, "fetched")),
+                              deltaPartsFetched: Int(ostree_async_progress_get_uint(progress, "fetched-delta-parts")))
     }
 
     /// The names of the configured remotes.

@@ -1,6 +1,7 @@
 import Foundation
 import ImageBuild
 import Machine
+import Publish
 import ToolSupport
 
 /// A test's machine and its log: every boot timed and checked (console, failed units),
@@ -15,7 +16,7 @@ final class GuestSession {
     var bootDisks: [AttachedDisk] = []
     /// Run after every boot, reboot and power-on, once the guest is up (mounting a disk, say).
     var afterBoot: ((GuestSession) throws -> Void)?
-    /// Blank disks made for this session, removed by `removeScratchDisks()`.
+    /// Blank disks made for this session, removed by `finish()`.
     private var scratchDisks: [String] = []
     /// The disk the last `install` wrote.
     private var installedDisk: String?
@@ -23,6 +24,10 @@ final class GuestSession {
     private var bootCount = 0
     /// The client found in the guest (kept across boots: every deployment has the same).
     private var detectedClient: GuestClient?
+    /// The test's update server, reached from the guest through `tunnel` (opened again after
+    /// every boot).
+    private var updateServer: UpdateServer?
+    private var tunnel: BackgroundProgram?
 
     init(environment: RunEnvironment, log: TestLog, memoryMiB: Int) {
         self.environment = environment
@@ -40,7 +45,10 @@ final class GuestSession {
     /// machine running before; waits for the guest and checks it came up clean.
     func boot(image: String? = nil, diskSize: UInt64? = nil) throws {
         stop()
-        var options = environment.spawnOptions(image: image ?? environment.image.path, memoryMiB: memoryMiB)
+        var options = environment.spawnOptions(image: try image ?? (updateServer == nil ? environment.image.path
+                                                                                         : environment.updateServerImage()),
+                                               memoryMiB: memoryMiB)
+        if updateServer != nil { options.sshIdentity = try SSHKey.ofState(environment.stateDirectory).privateKeyPath }
         options.extraDisks = bootDisks
         options.diskSize = diskSize
         options.consoleFile = lastConsole
@@ -59,6 +67,27 @@ final class GuestSession {
         collectJournal()
         try log.boot(.reboot) { try machine.reboot() }
         try cameUp()
+    }
+
+    /// Starts the test's update server; machines booted from now on run the image that
+    /// fetches updates from it (`RunEnvironment.updateServerImage`).
+    func startUpdateServer() throws {
+        guard updateServer == nil else { return }
+        let server = try UpdateServer(directory: environment.scratch.path + "/\(log.name)-www")
+        updateServer = server
+        log.note("update server: http://127.0.0.1:\(server.port)/ serving \(server.directory)")
+    }
+
+    /// Publishes compose `name` on the image's ref to the update server (see `ScenarioStep.publish`).
+    func publish(compose name: String, sign: Bool, tamper: Bool) throws {
+        guard let updateServer else { throw ScenarioError("no update server: the scenario has no 'publish' step") }
+        let result = try updateServer.publish(try environment.commit(ofCompose: name), on: environment.image.ref,
+                                              from: environment.image.commit,
+                                              stateRepository: environment.stateDirectory + "/repo",
+                                              key: try PublishingKey.ofState(environment.stateDirectory), sign: sign,
+                                              tamper: tamper, scratch: environment.scratch.path + "/\(log.name)-publish-source")
+        log.note("published \(result.refs.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) with \(result.deltas.count) static delta(s)"
+                 + (sign ? ", signed" : ", unsigned") + (tamper ? ", then tampered with" : ""))
     }
 
     /// Runs `command` in the guest, into the transcript.
@@ -154,9 +183,13 @@ final class GuestSession {
         bootDisks.append(AttachedDisk(path: path, format: "qcow2", readOnly: false))
     }
 
-    func removeScratchDisks() {
+    /// Removes what the session made for itself: scratch disks, the update server.
+    func finish() {
         for path in scratchDisks { try? FileManager.default.removeItem(atPath: path) }
         scratchDisks.removeAll()
+        tunnel?.stop()
+        updateServer?.stop()
+        updateServer = nil
     }
 
     /// Plugs the disk at `path` in (unless the machine has it) and mounts its filesystem labelled
@@ -179,6 +212,13 @@ final class GuestSession {
     private func cameUp() throws {
         bootCount += 1
         try checkSystem()
+        // Where the boot went: for the reports, never a reason to fail.
+        if let profile = try? BootProfile.measure(try running()) { log.profileLatestBoot(profile) }
+        if let updateServer {
+            tunnel?.stop()
+            tunnel = try running().reverseForward(guestPort: RunEnvironment.updateServerGuestPort, to: updateServer.port, timeout: 120)
+            log.note("the guest's 127.0.0.1:\(RunEnvironment.updateServerGuestPort) reaches the update server")
+        }
         try afterBoot?(self)
     }
 
@@ -213,6 +253,8 @@ final class GuestSession {
     /// Stops the machine: journal and console into the artifacts; the disk kept for `harness
     /// spawn` when `keepDisk`.
     func stop(keepDisk: Bool = false) {
+        tunnel?.stop()
+        tunnel = nil
         guard let machine else { return }
         collectJournal()
         let disk = keepDisk ? log.directory + "/disk.qcow2" : nil

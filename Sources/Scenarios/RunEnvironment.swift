@@ -2,6 +2,7 @@ import Compose
 import Foundation
 import ImageBuild
 import Machine
+import Publish
 import ToolSupport
 
 /// What the tests of one `harness run` share: the checkout, the state directory, the image
@@ -33,6 +34,7 @@ public final class RunEnvironment: @unchecked Sendable {
     private var imageVariants: [[String]: String] = [:]
     private var externalTests: [ExternalTest] = []
     private var externalDisk: String?
+    private var updateServerImagePath: String?
 
     public init(project: ProjectLayout, stateDirectory: String, image: TestImage, outputDirectory: String,
                 connectURI: String?, keepFailed: Bool, channel: ChannelKind = .agent, client: GuestClient? = nil,
@@ -112,6 +114,28 @@ public final class RunEnvironment: @unchecked Sendable {
             if let path = imageVariants[kernelArguments] { return path }
             let path = try image.build(kernelArguments: kernelArguments, stateDirectory: stateDirectory)
             imageVariants[kernelArguments] = path
+            return path
+        }
+    }
+
+    /// Where the image of scenarios that publish finds its update server: the guest's end of
+    /// the reverse forward to the test's HTTP server.
+    static let updateServerURL = "http://127.0.0.1:\(updateServerGuestPort)/repo"
+    static let updateServerGuestPort = 8080
+
+    /// The image under test with its remote at `updateServerURL`, verifying commits and the
+    /// summary with the run's publishing key, and root's `authorized_keys` holding the state's
+    /// SSH key (for the reverse forward); built once.
+    func updateServerImage() throws -> String {
+        let key = try PublishingKey.ofState(stateDirectory)
+        let sshKey = try SSHKey.ofState(stateDirectory)
+        return try lock.withLock {
+            if let updateServerImagePath { return updateServerImagePath }
+            var variant = image
+            if !variant.authorizedKeys.contains(sshKey.publicKey) { variant.authorizedKeys.append(sshKey.publicKey) }
+            let path = try variant.build(kernelArguments: [], stateDirectory: stateDirectory,
+                                         updateServer: (Self.updateServerURL, key.publicKeyPath))
+            updateServerImagePath = path
             return path
         }
     }

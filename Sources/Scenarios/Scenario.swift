@@ -17,6 +17,21 @@ public struct Scenario: Sendable {
     /// by `harness run --param NAME=VALUE`.
     public var parameters: [String: String]
     public var steps: [ScenarioStep]
+
+    /// Whether a step publishes an update over HTTP: its machines are booted from the image
+    /// that verifies with the run's publishing key, with the update server forwarded in.
+    var publishes: Bool {
+        func any(_ steps: [ScenarioStep]) -> Bool {
+            steps.contains { step in
+                switch step {
+                case .publish: true
+                case .repeated(_, let body): any(body)
+                default: false
+                }
+            }
+        }
+        return any(steps)
+    }
 }
 
 /// One step of a scenario. In YAML a step is a one-key mapping (`- run: treectl status`) or,
@@ -44,6 +59,13 @@ public indirect enum ScenarioStep: Sendable {
     /// ref the image follows, plus the packages of the local repositories; plugs it into the
     /// guest and mounts it at `/run/harness/updates`.
     case deliver(name: String)
+    /// Publishes compose NAME's commit on the ref the image follows (`harness publish`: a
+    /// static delta from the image's commit, a signed summary) into the test's directory that
+    /// its HTTP server on the host's loopback serves, which the guest reaches at
+    /// `http://127.0.0.1:8080/repo` (its remote, in an image built to verify with the run's
+    /// publishing key). Unless `sign`, the commits go out unsigned; with `tamper`, the served
+    /// commit object and delta are altered after publishing.
+    case publish(name: String, sign: Bool, tamper: Bool)
     /// The booted deployment's base commit must be the commit of one of these composes
     /// (`image` is the image's own).
     case booted(oneOf: [String])
@@ -78,6 +100,8 @@ public indirect enum ScenarioStep: Sendable {
         case .reboot: "reboot"
         case .compose(let name): "compose " + name
         case .deliver(let name): "deliver " + name
+        case .publish(let name, let sign, let tamper):
+            "publish \(name)" + (sign ? "" : ", unsigned") + (tamper ? ", tampered with after publishing" : "")
         case .booted(let names): "booted: " + names.joined(separator: " or ")
         case .cutPower(let afterSwap): "cut the power" + (afterSwap.map { String(format: " within %.0f s after the boot entries swap", $0) } ?? "")
         case .powerOn: "power on"
@@ -211,6 +235,13 @@ private struct StepReader {
             }
             return .install(diskSize: size, seedKey: options["seed-key"]?.string.map(substituted))
         }
+        if kind == "publish", let options = value.mapping {
+            guard Set(options.keys.compactMap(\.string)).isSubset(of: ["compose", "sign", "tamper"]),
+                  let name = options["compose"]?.string.map(substituted), !name.isEmpty else {
+                throw fail(location, "'publish' takes a compose name, or 'compose: NAME' with 'sign: false' or 'tamper: true'")
+            }
+            return .publish(name: name, sign: options["sign"]?.bool ?? true, tamper: options["tamper"]?.bool ?? false)
+        }
         if kind == "kargs" {
             guard let options = value.mapping, Set(options.keys.compactMap(\.string)) == ["append"] else {
                 throw fail(location, "'kargs' takes 'append: ARGUMENT' or a list of them")
@@ -242,6 +273,7 @@ private struct StepReader {
         case "start": return .start(command: try string(value, at: location + ".start"))
         case "compose": return .compose(name: try string(value, at: location + ".compose"))
         case "deliver": return .deliver(name: try string(value, at: location + ".deliver"))
+        case "publish": return .publish(name: try string(value, at: location + ".publish"), sign: true, tamper: false)
         case "booted":
             let names = try strings(value, key: location + ".booted")
             guard !names.isEmpty else { throw fail(location + ".booted", "name at least one compose, or image") }

@@ -22,6 +22,7 @@ final class ScenarioRunner {
     }
 
     func run() throws {
+        if scenario.publishes { try session.startUpdateServer() }
         try run(scenario.steps, label: "")
     }
 
@@ -64,6 +65,8 @@ final class ScenarioRunner {
         case .deliver(let name):
             let disk = try environment.updateDisk(for: name)
             try session.mount(disk: disk, label: UpdateDisk.label, at: "/run/harness/updates")
+        case .publish(let name, let sign, let tamper):
+            try session.publish(compose: name, sign: sign, tamper: tamper)
         case .booted(let names):
             try checkBooted(oneOf: names)
         case .cutPower(let afterSwap):

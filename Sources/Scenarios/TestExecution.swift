@@ -34,7 +34,7 @@ struct TestExecution {
         }
         let excerpt = failure == nil ? nil : session.consoleExcerpt()
         session.stop(keepDisk: failure != nil && environment.keepFailed)
-        session.removeScratchDisks()
+        session.finish()
         return result(entry.name, iteration, entry.kind, startedAt: startedAt, log: log, failure: failure, excerpt: excerpt)
     }
 

@@ -42,10 +42,13 @@ public struct TestImage: Sendable {
         ComposeOptions(repository: stateDirectory + "/repo", cacheDirectory: stateDirectory + "/cache")
     }
 
-    /// The image of this commit with `kernelArguments` added, built on first use.
-    public func build(kernelArguments: [String], stateDirectory: String) throws -> String {
-        let variant = [kernelArguments.joined(separator: " "), authorizedKeys.joined(separator: "\n"),
+    /// The image of this commit with `kernelArguments` added, built on first use; with
+    /// `updateServer`, its remote is that URL and verifies with that key file.
+    public func build(kernelArguments: [String], stateDirectory: String,
+                      updateServer: (url: String, keyFile: String)? = nil) throws -> String {
+        var variant = [kernelArguments.joined(separator: " "), authorizedKeys.joined(separator: "\n"),
                        osName == ImageOptions.defaultOSName ? "" : osName]
+        if let updateServer { variant += [updateServer.url, try Digest.sha256(file: updateServer.keyFile)] }
         let suffix = variant.allSatisfy(\.isEmpty) ? "" : "-" + Digest.sha256(variant.joined(separator: "\0")).prefix(12)
         let path = stateDirectory + "/images/\(commit)\(suffix).qcow2"
         if FileManager.default.fileExists(atPath: path) {
@@ -57,6 +60,10 @@ public struct TestImage: Sendable {
         options.kernelArguments = kernelArguments
         options.osName = osName
         options.authorizedKeys = authorizedKeys
+        if let updateServer {
+            options.remoteURL = updateServer.url
+            options.gpgImport = updateServer.keyFile
+        }
         try ImageBuilder(options: options).build()
         return path
     }

@@ -62,6 +62,13 @@ final class TestLog {
         note(String(format: "%@ done in %.1f s", kind.rawValue, elapsed - begin))
     }
 
+    /// The latest boot's profile, on its timeline entry and in the transcript.
+    func profileLatestBoot(_ profile: BootProfile) {
+        guard !boots.isEmpty else { return }
+        boots[boots.count - 1].profile = profile
+        note("boot profile: " + profile.summary)
+    }
+
     /// A command run in the guest and what it did.
     func command(_ command: String, result: GuestCommandResult) {
         var text = "$ " + command

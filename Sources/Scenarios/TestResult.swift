@@ -1,4 +1,5 @@
 import Foundation
+import Machine
 
 /// What one test (a scenario or a kola-style external test) did, as every report shows it:
 /// the JUnit XML, the TAP stream, the HTML report and `results.json`.
@@ -42,11 +43,14 @@ public struct TestResult: Codable, Sendable {
         /// Seconds from the test's start.
         public var start: TimeInterval
         public var duration: TimeInterval
+        /// Where the boot's time went, when the guest could say.
+        public var profile: BootProfile?
 
-        public init(kind: Kind, start: TimeInterval, duration: TimeInterval) {
+        public init(kind: Kind, start: TimeInterval, duration: TimeInterval, profile: BootProfile? = nil) {
             self.kind = kind
             self.start = start
             self.duration = duration
+            self.profile = profile
         }
     }
 

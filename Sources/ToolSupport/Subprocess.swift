@@ -130,9 +130,9 @@ public enum Program {
     }
 
     /// Runs a program to its end with swift-subprocess; see `Program`.
-    private static func execute<Input: InputProtocol, Output: OutputProtocol, Error: ErrorOutputProtocol>(
+    static func execute<Input: InputProtocol, Output: OutputProtocol, Error: ErrorOutputProtocol>(
         _ arguments: [String], environment: [String: String]? = nil, currentDirectory: String? = nil,
-        timeout: Duration? = nil, input: Input, output: Output, error: Error
+        timeout: Duration? = nil, input: Input, output: Output, error: Error, started: (@Sendable (pid_t) -> Void)? = nil
     ) throws -> (status: Int32, output: Output.OutputType, error: Error.OutputType, timedOut: Bool) {
         let name = arguments[0]
         var options = PlatformOptions()
@@ -152,6 +152,7 @@ public enum Program {
             result = try CallingThreadExecutor.run {
                 try await Subprocess.run(configuration, input: input, output: output, error: error) { execution in
                     child.started(group: execution.processIdentifier.value, timeout: timeout)
+                    started?(execution.processIdentifier.value)
                 }
             }
         } catch let failure as SubprocessError {

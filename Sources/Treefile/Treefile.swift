@@ -30,6 +30,8 @@ public struct Treefile: Sendable {
     public var automaticVersionSuffix: String?
     /// `new`, `modules` or `kernel-install`.
     public var bootLocation: String?
+    /// The GPG key that signs each commit (rpm-ostree's `gpg-key`).
+    public var gpgKey: String?
     /// systemd units to enable.
     public var units: [String]
     /// Extra dracut arguments.
@@ -100,6 +102,7 @@ public struct Treefile: Sendable {
         self.automaticVersionPrefix = string("automatic-version-prefix")
         self.automaticVersionSuffix = string("automatic-version-suffix")
         self.bootLocation = string("boot-location")
+        self.gpgKey = string("gpg-key")
         self.units = strings("units")
         self.initramfsArgs = strings("initramfs-args")
         self.etcGroupMembers = strings("etc-group-members")

@@ -86,10 +86,10 @@ enum TreefileKeys {
             "documentation": key(.bool, .includerWins, implemented: true),
             "metadata": key(.anyMap, .mapUnion, implemented: true),
             "add-commit-metadata": key(.anyMap, .mapUnion, implemented: true),
+            "gpg-key": key(.string, .includerWins, implemented: true),
 
             // Accepted and merged, not acted on yet.
             "edition": key(.oneOf(["2014", "2024"]), .includerWins),
-            "gpg-key": key(.string, .includerWins),
             "selinux": key(.bool, .includerWins),
             "ignore-devices": key(.bool, .includerWins),
             "ima": key(.bool, .includerWins),

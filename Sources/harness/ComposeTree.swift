@@ -41,6 +41,8 @@ struct ComposeTree: ParsableCommand {
     @Option(help: "Compose architecture.")
     var basearch = "x86_64"
 
+    @OptionGroup var signing: SigningOptions
+
     @Flag(name: .shortAndLong, help: "No progress output.")
     var quiet = false
 
@@ -69,6 +71,7 @@ struct ComposeTree: ParsableCommand {
         options.dryRun = dryRun
         options.variables = values
         options.basearch = basearch
+        options.signer = signing.signer
         let result = try Composer(options: options).compose(treefilePath: treefilePath)
         if !dryRun { print(result.commit) }
         if let path = writeComposejsonTo {

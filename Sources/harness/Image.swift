@@ -4,5 +4,5 @@ import ArgumentParser
 struct Image: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build bootable disk images from OSTree commits, first-boot seeds, and disks that carry updates.",
-        subcommands: [ImageBuildCommand.self, SeedCommand.self, InstallCommand.self, UpdateDiskCommand.self])
+        subcommands: [ImageBuildCommand.self, ImageExtendCommand.self, SeedCommand.self, InstallCommand.self, UpdateDiskCommand.self])
 }

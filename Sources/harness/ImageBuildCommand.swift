@@ -45,6 +45,12 @@ struct ImageBuildCommand: ParsableCommand {
     @Option(help: "Compress the platform artifacts afterwards: xz, zstd or gzip.")
     var compress: String?
 
+    @Option(help: "Where the image's `harness` remote fetches updates from.")
+    var remoteUrl = ImageOptions.defaultRemoteURL
+
+    @Option(help: "A public key file: the image's remote verifies commits and the summary with it (gpg-verify=true).")
+    var gpgImport: String?
+
     func run() throws {
         var options = ImageOptions(repository: absolute(repo ?? state.path + "/repo"), ref: ref, output: absolute(output))
         guard let format = ImageOptions.Format(rawValue: format) else {
@@ -60,6 +66,14 @@ struct ImageBuildCommand: ParsableCommand {
         options.firmware = firmware
         options.size = bytes
         options.kernelArguments = kernelArguments
+        options.remoteURL = remoteUrl
+        if let gpgImport {
+            let path = absolute(gpgImport)
+            guard try Program.run(["gpg", "--batch", "--show-keys", path]).succeeded else {
+                throw ValidationError("--gpg-import \(path): not an OpenPGP public key file")
+            }
+            options.gpgImport = path
+        }
         (options.platforms, options.liveISO) = try Platform.parse(platforms)
         if let compress {
             guard let compression = Compression(rawValue: compress) else {

@@ -52,6 +52,9 @@ struct Spawn: ParsableCommand {
     @Option(help: "Seconds to wait for the guest agent to answer after power-on.")
     var bootTimeout: Int = 300
 
+    @Flag(help: "Print where each boot's time went (firmware and boot loader, kernel, initramfs, userspace to the guest agent).")
+    var profile = false
+
     func run() throws {
         var options = SpawnOptions(image: absolute(image), stateDirectory: state.path)
         options.connectURI = connect
@@ -70,9 +73,11 @@ struct Spawn: ParsableCommand {
         }
         let machine = try Machine.boot(options)
         defer { machine.shutdown() }
+        printProfile(of: machine)
         var failure = try runCommands(on: machine)
         if reboot {
             try machine.reboot()
+            printProfile(of: machine)
             let second = try runCommands(on: machine)
             if failure == 0 { failure = second }
         }
@@ -82,6 +87,16 @@ struct Spawn: ParsableCommand {
             while true { Thread.sleep(forTimeInterval: 3600) }
         }
         if failure != 0 { throw ExitCode(failure) }
+    }
+
+    /// With --profile, the boot's profile on stderr (or why there is none).
+    private func printProfile(of machine: Machine) {
+        guard profile else { return }
+        do {
+            Console.progress("Boot profile: " + (try BootProfile.measure(machine)).summary)
+        } catch {
+            Console.progress("Boot profile: the guest did not answer (\(error))")
+        }
     }
 
     /// Runs every `--exec` command, output passed through; returns the first failing status.

@@ -29,7 +29,13 @@ struct SysrootOptions: ParsableArguments {
         try client.lock()
         // Read before the change: a pending deployment it replaces is pruned with its commit.
         let previousPackages = try client.packages(inCommit: client.defaultDeployment().checksum)
-        guard let created = try body(client) else {
+        let created = try body(client)
+        if let fetch = client.lastFetch {
+            print("Fetched \(ByteCount.format(fetch.bytesTransferred)) ("
+                  + (fetch.usedStaticDelta ? "static delta, \(fetch.deltaPartsFetched) part\(fetch.deltaPartsFetched == 1 ? "" : "s")"
+                                           : "\(fetch.objectsFetched) objects, no static delta") + ")")
+        }
+        guard let created else {
             print(unchanged)
             return
         }

@@ -36,9 +36,10 @@ final class ComposeTestbed: @unchecked Sendable {
     }
 
     /// Runs the compose of the testbed's treefile.
-    func compose(forceNoCache: Bool = false) throws -> ComposeResult {
+    func compose(forceNoCache: Bool = false, signer: GPGSigner? = nil) throws -> ComposeResult {
         var options = ComposeOptions(repository: repository, cacheDirectory: cacheDirectory)
         options.forceNoCache = forceNoCache
+        options.signer = signer
         return try Composer(options: options).compose(treefilePath: treefilePath)
     }
 

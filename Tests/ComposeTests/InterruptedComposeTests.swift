@@ -22,7 +22,8 @@ import ToolSupport
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<600 where !isRunning(marker) { Thread.sleep(forTimeInterval: 0.1) }
+        let deadline = Date().addingTimeInterval(60)
+        while !isRunning(marker), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         try #require(isRunning(marker), "the postprocess script never started")
         return (process, marker)
     }

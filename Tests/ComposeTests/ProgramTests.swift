@@ -77,6 +77,32 @@ import ToolSupport
         #expect("\(error!)".hasPrefix("no-such-program-here: could not run: "))
     }
 
+    @Test func aBackgroundProgramRunsUntilStoppedAndItsWholeGroupEnds() throws {
+        let program = try BackgroundProgram(["sh", "-c", "sleep 60 & sleep 60"])
+        #expect(program.isRunning)
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(program.isRunning && program.exitStatus == nil)
+        let group = try #require(program.processGroup)
+        #expect(try Program.check(["pgrep", "-g", "\(group)"]).stdout.split(separator: "\n").count == 3, "sh and its two sleeps")
+        program.stop()
+        #expect(!program.isRunning)
+        #expect(program.exitStatus == 128 + SIGTERM)
+        let gone = DispatchTime.now() + 5
+        while DispatchTime.now() < gone, (try? Program.run(["pgrep", "-g", "\(group)"]))?.succeeded == true {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(try !Program.run(["pgrep", "-g", "\(group)"]).succeeded, "the background sleep went with its group")
+    }
+
+    @Test func aBackgroundProgramThatCannotStartIsNamedAndOneThatEndsSaysHow() throws {
+        let error = #expect(throws: ProgramError.self) { try BackgroundProgram(["no-such-program-here"]) }
+        #expect("\(error!)".hasPrefix("no-such-program-here: could not run: "))
+        let failing = try BackgroundProgram(["sh", "-c", "echo refused >&2; exit 3"])
+        for _ in 0..<100 where failing.isRunning { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(failing.exitStatus == 3)
+        #expect(failing.standardError == "refused\n")
+    }
+
     @Test func endChildrenEndsRunningPrograms() async {
         // In a process of its own: endChildren() ends every running child of the process,
         // those of tests running alongside too.

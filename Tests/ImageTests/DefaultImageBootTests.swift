@@ -1,5 +1,5 @@
 import Foundation
-import ImageBuild
+@testable import ImageBuild
 import TestSupport
 import Testing
 import ToolSupport
@@ -20,10 +20,11 @@ struct DefaultImageBootTests {
 
     static let ref = "harness/x86_64/debian-bookworm"
 
-    /// Every platform's artifact of the default image and its installer, from one `image build
-    /// --platform ... --platform live-iso`: composed and built once per commit (kept under
+    /// The default image's qemu and metal artifacts and its installer, from one `image build
+    /// --platform qemu --platform live-iso`: composed and built once per commit (kept under
     /// STATE/platforms, rebuilt when the commit moved), looked at once per process. Checks what
-    /// the anchors' formats require of each file on the way.
+    /// the anchors' formats require of each file on the way. The other platforms are extended
+    /// from the metal artifact one at a time (`platformArtifact`): one disk at a time on disk.
     static func platformImages() throws -> (directory: String, metadata: BuildMetadata) {
         try cacheLock.withLock {
             if let cachedImages { return cachedImages }
@@ -35,6 +36,7 @@ struct DefaultImageBootTests {
     private static let cacheLock = NSLock()
     nonisolated(unsafe) private static var cachedImages: (directory: String, metadata: BuildMetadata)?
     static let liveKeys = ["live-iso", "live-kernel", "live-initramfs", "live-rootfs"]
+    static let builtKeys = [Platform.qemu.rawValue, Platform.metal.rawValue] + liveKeys
 
     private static func buildPlatformImages() throws -> (directory: String, metadata: BuildMetadata) {
         let state = stateDirectory
@@ -44,17 +46,17 @@ struct DefaultImageBootTests {
         let commit = try Program.check(["ostree", "rev-parse", "--repo=" + state + "/repo", ref]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let directory = state + "/platforms"
-        if let built = try? BuildMetadata.read(directory: directory), built.commit == commit,
-           built.images.count == Platform.allCases.count + liveKeys.count {
+        if let built = try? BuildMetadata.read(directory: directory), built.commit == commit, Set(built.images.keys) == Set(builtKeys) {
             return (directory, built)
         }
+        // What an earlier layout left (every platform at once) goes before the new build.
+        FileTree.removeRecursively(directory)
         let build = try Program.run([HarnessExecutable.path, "image", "build", "--state-dir", state, "--ref", ref,
-                                     "-o", directory, "--karg", "harness.test=1"]
-                                    + Platform.allCases.flatMap { ["--platform", $0.rawValue] } + ["--platform", "live-iso"])
+                                     "-o", directory, "--karg", "harness.test=1", "--platform", "qemu", "--platform", "live-iso"])
         try #require(build.status == 0, "image build failed: \(build.stderr.suffix(2000))")
         let metadata = try BuildMetadata.read(directory: directory)
         #expect(metadata.commit == commit && metadata.ref == ref)
-        #expect(Set(metadata.images.keys) == Set(Platform.allCases.map(\.rawValue) + liveKeys))
+        #expect(Set(metadata.images.keys) == Set(builtKeys))
         for (key, artifact) in metadata.images {
             let path = directory + "/" + artifact.path
             #expect(try Digest.sha256(file: path) == artifact.sha256, "\(key): meta.json's sha256")
@@ -67,6 +69,23 @@ struct DefaultImageBootTests {
         #expect(report.contains("BIOS") && report.contains("UEFI"), "\(report)")
         #expect(try Program.check(["fdisk", "-l", iso]).stdout.contains("Disklabel type: dos"), "isohybrid MBR")
         return (directory, metadata)
+    }
+
+    /// `platform`'s artifact: the build's own, or `harness image extend`ed from its metal
+    /// artifact into `scratch` (the caller removes it), its meta.json entry and format checked.
+    static func platformArtifact(_ platform: Platform, scratch: String) throws -> String {
+        let (directory, metadata) = try platformImages()
+        if let built = metadata.images[platform.rawValue] { return directory + "/" + built.path }
+        let extend = try Program.run([HarnessExecutable.path, "image", "extend", directory, "--platform", platform.rawValue, "-o", scratch])
+        try #require(extend.status == 0, "image extend failed: \(extend.stderr.suffix(2000))")
+        let extended = try BuildMetadata.read(directory: scratch)
+        #expect(extended.commit == metadata.commit && extended.diskSize == metadata.diskSize)
+        let artifact = try #require(extended.images[platform.rawValue])
+        #expect(Set(extended.images.keys) == [platform.rawValue], "only what was extended is in the other directory")
+        let path = scratch + "/" + artifact.path
+        #expect(try Digest.sha256(file: path) == artifact.sha256, "\(platform): meta.json's sha256")
+        try checkFormat(platform, path, diskSize: metadata.diskSize)
+        return path
     }
 
     /// The container each anchor writes, as `qemu-img info` and the files' own bytes show it.
@@ -146,7 +165,7 @@ struct DefaultImageBootTests {
 
         let console = state + "/default-console.txt"
         // Every --exec runs on the first boot and again after the reboot.
-        let spawn = try harness(["spawn", "--state-dir", state, image, "--console", console, "--reboot",
+        let spawn = try harness(["spawn", "--state-dir", state, image, "--console", console, "--reboot", "--profile",
                                  "--exec", "ostree admin status", "--exec", "rpm -q treectl",
                                  "--exec", "cat /proc/cmdline", "--exec", "echo boot-id $(cat /proc/sys/kernel/random/boot_id)",
                                  "--exec", "treectl status",
@@ -160,6 +179,14 @@ struct DefaultImageBootTests {
         #expect(spawn.stdout.range(of: #"treectl-[0-9.]+-\S+\.x86_64"#, options: .regularExpression) != nil)
         #expect(spawn.stdout.contains("● harness:harness/x86_64/debian-bookworm"), "treectl status marks the booted deployment")
         #expect(spawn.stderr.contains("Guest agent answered after"))
+        // --profile: the boot and the reboot, each split into its phases.
+        let profiles = spawn.stderr.split(separator: "\n").filter { $0.contains("Boot profile: ") }
+        #expect(profiles.count == 2 && profiles.allSatisfy {
+            $0.contains("firmware and boot loader ") && $0.contains(", initramfs ") && $0.contains("(ostree-prepare-root ")
+                && $0.contains("userspace to qemu-guest-agent ")
+        }, "\(profiles)")
+        #expect(profiles.first?.hasSuffix("after power-on") == true && profiles.last?.hasSuffix("after the reboot request") == true,
+                "\(profiles)")
         #expect(FileManager.default.fileExists(atPath: console), "the console was kept")
         let answers = spawn.stdout.split(separator: "\n")
         let bootIDs = answers.filter { $0.hasPrefix("boot-id ") }
@@ -182,6 +209,35 @@ struct DefaultImageBootTests {
         #expect(leftovers.isEmpty, "no machine scratch left: \(leftovers)")
     }
 
+    /// `image extend` gives what `image build` gives: the qemu disk extended from the metal
+    /// artifact differs from the built one only in a few blocks of /boot's metadata (the
+    /// rewritten files' inode times), its boot entries identical; the build's files unchanged.
+    @Test func anExtendedPlatformIsTheBuiltOne() throws {
+        let (directory, metadata) = try Self.platformImages()
+        let scratch = try TemporaryDirectory(prefix: "platform-extend-")
+        defer { scratch.remove() }
+        let extend = try harness(["image", "extend", directory, "--platform", "qemu", "-o", scratch.path + "/out"])
+        try #require(extend.status == 0, "\(extend.stderr.suffix(2000))")
+        let built = scratch.path + "/built.raw", extended = scratch.path + "/extended.raw"
+        try Program.check(["qemu-img", "convert", "-O", "raw", directory + "/" + (try #require(metadata.images["qemu"])).path, built])
+        try Program.check(["qemu-img", "convert", "-O", "raw", scratch.path + "/out/debian-bookworm-qemu.qcow2", extended])
+        // `cmp -l` prints 1-based offsets of differing bytes: as 4 KiB blocks, each once.
+        let differences = try Program.check(["sh", "-c", "cmp -l \"$1\" \"$2\" | awk '{ b = int(($1 - 1) / 4096); if (b != last) print b; last = b }'",
+                                             "sh", built, extended]).stdout.split(separator: "\n").compactMap { UInt64($0) }
+        let bootStart = DiskLayout(diskSize: metadata.diskSize, firmware: .uefi).bootOffset, bootEnd = bootStart + DiskLayout.bootSize
+        #expect(!differences.isEmpty && differences.count <= 8, "a few blocks differ: \(differences)")
+        #expect(differences.allSatisfy { $0 * 4096 >= bootStart && $0 * 4096 < bootEnd }, "only inside /boot: \(differences)")
+        for disk in [built, extended] {
+            let entries = try Program.check(["debugfs", "-R", "ls -p /loader/entries", "\(disk)?offset=\(bootStart)"]).stdout
+            let name = try #require(entries.split(separator: "/").first { $0.hasSuffix(".conf") })
+            let entry = try Program.check(["debugfs", "-R", "cat /loader/entries/\(name)", "\(disk)?offset=\(bootStart)"]).stdout
+            #expect(entry.contains(" harness.test=1 ") && entry.contains(" harness.platform=qemu\n") && !entry.contains("platform=metal"),
+                    "\(entry)")
+        }
+        let metal = try #require(metadata.images["metal"])
+        #expect(try Digest.sha256(file: directory + "/" + metal.path) == metal.sha256, "the metal artifact was only read")
+    }
+
     /// Every other platform's artifact boots to a ready guest, as `spawn` opens it (OVA and gcp
     /// tar unpacked, VMDK/VHD/VHDX as backing files), through UEFI where the platform's machines
     /// boot so (metal4k on a 4096-byte disk) and the BIOS elsewhere: the same hybrid disk. The
@@ -191,8 +247,10 @@ struct DefaultImageBootTests {
     @Test(arguments: Platform.allCases.filter { $0 != .qemu })
     func everyPlatformsImageBootsToAReadyGuest(platform: Platform) throws {
         let state = Self.stateDirectory
-        let (directory, metadata) = try Self.platformImages()
-        let image = directory + "/" + (try #require(metadata.images[platform.rawValue])).path
+        let scratch = try TemporaryDirectory(prefix: "platform-boot-")
+        defer { scratch.remove() }
+        let image = try Self.platformArtifact(platform, scratch: scratch.path)
+        let diskSize = try Self.platformImages().metadata.diskSize
         var arguments = ["spawn", "--state-dir", state, image, "--firmware", platform.bootsUEFI ? "uefi" : "bios",
                          "--sector-size", "\(platform.sectorSize)",
                          "--exec", "cat /proc/cmdline",
@@ -201,8 +259,6 @@ struct DefaultImageBootTests {
                          "--exec", "cloud-init status --wait || true",
                          "--exec", "echo sysroot-bytes $(findmnt -n -b -o SIZE /sysroot)"]
         let seeded = platform == .metal
-        let scratch = try TemporaryDirectory(prefix: "platform-boot-")
-        defer { scratch.remove() }
         if seeded {
             try Program.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "seed-test", "-f", scratch.path + "/key"])
             let seed = scratch.path + "/seed.iso"
@@ -229,7 +285,7 @@ struct DefaultImageBootTests {
             #expect(lines.contains(publicKey), "the seed's key is core's")
         } else {
             #expect(lines.contains("status: disabled"), "cloud-init disabled itself without a seed: \(spawn.stdout)")
-            #expect(sysroot > 6 << 30 && sysroot < metadata.diskSize, "the root fills its disk: \(sysroot)")
+            #expect(sysroot > 6 << 30 && sysroot < diskSize, "the root fills its disk: \(sysroot)")
         }
     }
 

@@ -44,4 +44,15 @@ import ToolSupport
         #expect(try build(["--repo", repository.path, "--ref", "test/tree", "-o", output, "--size", "huge"]).stderr.contains("--size 'huge'"))
         #expect(try build(["--repo", repository.path, "--ref", "test/tree", "-o", output, "--format", "vmdk"]).stderr.contains("--format must be one of"))
     }
+
+    @Test func aGPGImportThatIsNotAKeyIsRefusedBeforeAnyWork() throws {
+        let repository = try OneCommitRepository(prefix: "image-errors-", branch: "test/tree")
+        defer { repository.remove() }
+        let output = repository.scratch.path + "/out.qcow2", notAKey = repository.scratch.path + "/key.asc"
+        try "not a key\n".write(toFile: notAKey, atomically: true, encoding: .utf8)
+        let result = try build(["--repo", repository.path, "--ref", "test/tree", "-o", output, "--gpg-import", notAKey])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--gpg-import \(notAKey): not an OpenPGP public key file"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
 }

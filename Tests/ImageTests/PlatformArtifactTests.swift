@@ -41,7 +41,15 @@ import ToolSupport
         #expect(rewrites[1].text.contains("\tAPPEND root=LABEL=root rw ostree=/ostree/boot.1/harness/abc/0 harness.platform=gcp console=tty0\n"))
         #expect(rewrites[1].text.hasPrefix("UI menu.c32\nLABEL Debian\n\tKERNEL /ostree/vmlinuz\n"))
 
+        let metal = PlatformBootArguments(bootContent: boot, bootOffset: 0, replacing: ["harness.platform=metal"])
+        #expect(throws: ImageError.self, "a line without metal's arguments is not a metal image's") {
+            try metal.rewrites(appending: ["harness.platform=aws"])
+        }
         try "title broken\n".write(toFile: boot + "/loader.1/entries/ostree-1-harness.conf", atomically: true, encoding: .utf8)
+        #expect(throws: ImageError.self) { try PlatformBootArguments(bootContent: boot, bootOffset: 0).rewrites(appending: ["x"]) }
+        // A disk's /boot is read as a rooted tree, and only ostree's loader link is followed.
+        try FileManager.default.removeItem(atPath: boot + "/loader")
+        try FileManager.default.createSymbolicLink(atPath: boot + "/loader", withDestinationPath: "/etc")
         #expect(throws: ImageError.self) { try PlatformBootArguments(bootContent: boot, bootOffset: 0).rewrites(appending: ["x"]) }
     }
 
@@ -80,17 +88,7 @@ import ToolSupport
     @Test func everyPlatformFromOneSmallDiskCompressed() throws {
         let scratch = try TemporaryDirectory(prefix: "platform-pipeline-")
         defer { scratch.remove() }
-        let layout = DiskLayout(diskSize: 700 << 20, firmware: .uefi)
-        let raw = scratch.path + "/disk.raw"
-        try Program.check(["truncate", "-s", "\(layout.diskSize)", raw])
-        try Program.check(["sh", "-c", "printf '%s' \"$1\" | sfdisk --quiet \"$2\"", "sfdisk", layout.sfdiskScript, raw])
-        let boot = scratch.path + "/boot"
-        try FileManager.default.createDirectory(atPath: boot + "/loader.1/entries", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: boot + "/loader", withDestinationPath: "loader.1")
-        try "title t\noptions root=LABEL=root rw\n".write(toFile: boot + "/loader.1/entries/ostree-1-harness.conf", atomically: true, encoding: .utf8)
-        try "LABEL t\n\tAPPEND root=LABEL=root rw\n".write(toFile: boot + "/loader.1/syslinux.cfg", atomically: true, encoding: .utf8)
-        try Program.check(["mkfs.ext4", "-q", "-F", "-L", "boot", "-O", "^64bit", "-d", boot, "-E", "offset=\(layout.bootOffset)",
-                           raw, "\(DiskLayout.bootSize >> 10)k"])
+        let (raw, boot, layout) = try tinyHybridDisk(in: scratch.path)
         let work = scratch.path + "/work", out = scratch.path + "/out"
         for directory in [work, out] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false) }
         let images = PlatformImages(raw: raw, layout: layout,
@@ -114,6 +112,74 @@ import ToolSupport
         let entry = try Program.check(["debugfs", "-R", "cat /loader.1/entries/ostree-1-harness.conf",
                                        scratch.path + "/metal.raw?offset=\(layout.bootOffset)"]).stdout
         #expect(entry == "title t\noptions root=LABEL=root rw harness.platform=metal\n")
+    }
+
+    /// A small hybrid disk whose /boot holds an ostree-like entry, and that /boot staged.
+    func tinyHybridDisk(in scratch: String) throws -> (raw: String, boot: String, layout: DiskLayout) {
+        let layout = DiskLayout(diskSize: 700 << 20, firmware: .uefi)
+        let raw = scratch + "/disk.raw"
+        try Program.check(["truncate", "-s", "\(layout.diskSize)", raw])
+        try Program.check(["sh", "-c", "printf '%s' \"$1\" | sfdisk --quiet \"$2\"", "sfdisk", layout.sfdiskScript, raw])
+        let boot = scratch + "/boot"
+        try FileManager.default.createDirectory(atPath: boot + "/loader.1/entries", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: boot + "/loader", withDestinationPath: "loader.1")
+        try "title t\noptions root=LABEL=root rw\n".write(toFile: boot + "/loader.1/entries/ostree-1-harness.conf", atomically: true, encoding: .utf8)
+        try "LABEL t\n\tAPPEND root=LABEL=root rw\n".write(toFile: boot + "/loader.1/syslinux.cfg", atomically: true, encoding: .utf8)
+        try Program.check(["mkfs.ext4", "-q", "-F", "-L", "boot", "-O", "^64bit", "-d", boot, "-E", "offset=\(layout.bootOffset)",
+                           raw, "\(DiskLayout.bootSize >> 10)k"])
+        return (raw, boot, layout)
+    }
+
+    /// `image extend` on a build of the small disk's metal artifact: each platform's entry has
+    /// its own arguments where metal's were (not both), meta.json gains the artifacts, the metal
+    /// disk is only read. Refused before any work: metal itself, live-iso, a compressed metal,
+    /// an output directory of another commit, a build directory without meta.json.
+    @Test func extendingAMetalBuildWritesOtherPlatformsInMetalsPlace() throws {
+        let scratch = try TemporaryDirectory(prefix: "platform-extend-")
+        defer { scratch.remove() }
+        let (raw, boot, layout) = try tinyHybridDisk(in: scratch.path)
+        let build = scratch.path + "/build", work = scratch.path + "/work"
+        for directory in [build, work] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false) }
+        let metal = try PlatformImages(raw: raw, layout: layout,
+                                       bootArguments: PlatformBootArguments(bootContent: boot, bootOffset: layout.bootOffset),
+                                       name: "tiny", compression: nil, scratch: work).write([.metal], into: build)
+        let metadata = BuildMetadata(name: "tiny", ref: "r/tiny", commit: "c0ffee", diskSize: layout.diskSize,
+                                     images: ["metal": try #require(metal[.metal])])
+        try metadata.encoded().write(to: URL(fileURLWithPath: build + "/meta.json"))
+
+        let extend = try Program.run([HarnessExecutable.path, "image", "extend", build, "--platform", "qemu", "--platform", "aws"])
+        #expect(extend.status == 0, "\(extend.stderr)")
+        let extended = try BuildMetadata.read(directory: build)
+        #expect(Set(extended.images.keys) == ["metal", "qemu", "aws"] && extended.commit == "c0ffee")
+        #expect(extended.images["metal"] == metadata.images["metal"])
+        #expect(try Digest.sha256(file: build + "/tiny-metal.raw") == metadata.images["metal"]?.sha256, "metal was only read")
+        #expect(try Digest.sha256(file: build + "/tiny-aws.vmdk") == extended.images["aws"]?.sha256)
+        try Program.check(["qemu-img", "convert", "-O", "raw", build + "/tiny-qemu.qcow2", scratch.path + "/qemu.raw"])
+        for path in ["/loader.1/entries/ostree-1-harness.conf", "/loader.1/syslinux.cfg"] {
+            let text = try Program.check(["debugfs", "-R", "cat \(path)", scratch.path + "/qemu.raw?offset=\(layout.bootOffset)"]).stdout
+            #expect(text.contains("root=LABEL=root rw harness.platform=qemu\n") && !text.contains("metal"), "\(path): \(text)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: build).sorted()
+                == ["meta.json", "tiny-aws.vmdk", "tiny-metal.raw", "tiny-qemu.qcow2"], "no staging left")
+
+        func refused(_ arguments: [String], _ message: String) throws {
+            let result = try Program.run([HarnessExecutable.path, "image", "extend"] + arguments)
+            #expect(result.status != 0 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        try refused([build, "--platform", "metal"], "the metal artifact is what \(build)/meta.json is extended from")
+        try refused([build, "--platform", "live-iso"], "--platform live-iso is cut from the sysroot")
+        try refused([scratch.path, "--platform", "gcp"], "\(scratch.path)/meta.json: cannot be read")
+        var other = metadata
+        other.commit = "decaf"
+        let otherDirectory = scratch.path + "/other"
+        try FileManager.default.createDirectory(atPath: otherDirectory, withIntermediateDirectories: false)
+        try other.encoded().write(to: URL(fileURLWithPath: otherDirectory + "/meta.json"))
+        try refused([build, "--platform", "gcp", "-o", otherDirectory], "artifacts of commit decaf, not c0ffee")
+        var compressed = metadata
+        compressed.images["metal"]?.uncompressedSHA256 = "aa"
+        try compressed.encoded().write(to: URL(fileURLWithPath: otherDirectory + "/meta.json"))
+        try refused([otherDirectory, "--platform", "gcp"], "no uncompressed metal artifact to extend from")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: otherDirectory) == ["meta.json"], "nothing written")
     }
 
     @Test func metaJSONUsesCoreOSAssemblersKeys() throws {

@@ -1,4 +1,6 @@
 import Foundation
+import TestSupport
+import ToolSupport
 import Machine
 @testable import Scenarios
 
@@ -69,6 +71,7 @@ final class FakeOSTreeGuest: @unchecked Sendable {
         case let journal where journal.hasPrefix("journalctl -b --no-pager -o cat -n 3 _SYSTEMD_UNIT='\(failingUnit?.unit ?? "")' "):
             return ok((failingUnit?.message ?? "") + "\n")
         case "cat /proc/sys/kernel/random/boot_id": return ok(bootID + "\n")
+        case BootProfile.probe: return ok(BootProfileAnswer.debian)
         case "cat /proc/cmdline": return ok(deployments[booted].kargs.joined(separator: " ") + "\n")
         case "ostree admin status":
             return ok(deployments.enumerated().map { index, deployment in
@@ -137,6 +140,7 @@ final class FakeMachine: GuestMachine {
     var channel: any GuestChannel { FakeChannel(guest: guest) }
     var console: String { "" }
     var overlayPath: String { "/nonexistent/overlay.qcow2" }
+    var bootClock: BootClock { BootClock(poweredOn: Date()) }
     func checkConsole() throws {}
     func reboot() throws { guest.boot() }
     func cutPower() {}
@@ -147,4 +151,7 @@ final class FakeMachine: GuestMachine {
         return "/dev/vdb"
     }
     func hasDisk(_ path: String) -> Bool { disks.contains { $0.path == path } }
+    func reverseForward(guestPort: Int, to hostPort: Int, timeout: TimeInterval) throws -> BackgroundProgram {
+        throw MachineError("the fake guest has no network")
+    }
 }

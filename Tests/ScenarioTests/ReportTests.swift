@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 @testable import Scenarios
+import Machine
 import Testing
 
 /// The report writers on one run: a passed test, a failed one, a skipped one and a flaky one.
@@ -23,7 +24,7 @@ import Testing
                     .init(title: "reboot", start: 70, duration: 10, passed: true),
                     .init(title: "check: booted next", start: 80, duration: 40, passed: true),
                 ],
-                boots: [.init(kind: .boot, start: 0, duration: 20), .init(kind: .reboot, start: 70, duration: 10)],
+                boots: [.init(kind: .boot, start: 0, duration: 20, profile: Self.profile), .init(kind: .reboot, start: 70, duration: 10)],
                 artifactsDirectory: "tests/upgrade-rollback"),
             TestResult(
                 name: "ext.kola-like.read-only-usr", kind: "external", status: .failed,
@@ -45,6 +46,11 @@ import Testing
                 boots: [.init(kind: .powerOn, start: 0, duration: 30)],
                 attempts: 2, flaky: true, artifactsDirectory: "tests/rebase-remote"),
         ])
+
+    static let profile = BootProfile.parse("initrd 2000000\nuserspace 8000000\nunit qemu-guest-agent.service 12000000\n",
+                                           clock: BootClock(poweredOn: Date(timeIntervalSince1970: 0),
+                                                            kernelSeen: Date(timeIntervalSince1970: 5),
+                                                            answered: Date(timeIntervalSince1970: 18)))
 
     // MARK: JUnit
 
@@ -188,5 +194,11 @@ import Testing
         #expect(html.contains(#"<div class="bar failed""#))
         #expect(html.contains(#"<div class="bar power-on""#))
         #expect(HTMLReport.axisTicks(120) == [0, 20, 40, 60, 80, 100, 120])
+        // The boot's profile: on its bar and listed under the timeline.
+        let summary = "firmware and boot loader 5.0 s, kernel 2.0 s, initramfs 6.0 s, userspace to qemu-guest-agent 4.0 s; ready 18.0 s after power-on"
+        #expect(Self.profile.summary == summary)
+        #expect(html.contains(#"title="boot: \#(summary): +0.0 s, 20.0 s""#))
+        #expect(html.contains("<ul class=\"profiles\"><li>boot at +0.0 s: \(summary)</li></ul>"))
+        #expect(JUnitReport.xml(Self.run).contains("boot: \(summary)"))
     }
 }

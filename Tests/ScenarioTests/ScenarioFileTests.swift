@@ -25,7 +25,7 @@ import Testing
         let catalog = try TestCatalog.load(project: layout)
         let scenarios = catalog.entries.compactMap { if case .scenario(let scenario) = $0 { scenario } else { nil } }
         #expect(scenarios.map(\.name) == ["install-from-iso", "kargs", "layering", "metal-grow", "override-replace",
-                                            "power-cut-after-swap", "power-cut", "upgrade-rollback"])
+                                            "power-cut-after-swap", "power-cut", "upgrade-over-http", "upgrade-rollback"])
         for scenario in scenarios {
             switch scenario.steps.first(where: { if case .compose = $0 { false } else { true } }) {
             case .boot, .install, .bootMetal: continue
@@ -140,6 +140,30 @@ import Testing
         #expect(badArgument.contains("'boot-installed' takes nothing"), "\(badArgument)")
     }
 
+    @Test func publishStepsAreReadAndMakeTheScenarioAPublishingOne() throws {
+        let scenario = try load("""
+            description: a test
+            steps:
+              - boot
+              - repeat: 2
+                steps:
+                  - publish: {compose: update, sign: false}
+              - publish: {compose: next, tamper: true}
+              - publish: update
+            """)
+        #expect(scenario.publishes)
+        guard case .repeated(2, let body) = scenario.steps[1], case .publish("update", false, false) = body[0],
+              case .publish("next", true, true) = scenario.steps[2], case .publish("update", true, false) = scenario.steps[3] else {
+            Issue.record("\(scenario.steps)")
+            return
+        }
+        #expect(scenario.steps[3].title == "publish update")
+        #expect(scenario.steps[2].title == "publish next, tampered with after publishing")
+        #expect(try !load("description: x\nsteps:\n  - boot\n").publishes)
+        let unknownOption = loadError("description: x\nsteps:\n  - publish: {compose: update, signed: no}\n")
+        #expect(unknownOption.contains("steps[0]: 'publish' takes a compose name"), "\(unknownOption)")
+    }
+
     @Test func errorsNameTheFileAndTheStep() {
         let unknownStep = loadError("description: x\nsteps:\n  - boot\n  - reboto\n")
         #expect(unknownStep.contains("broken.yaml: steps[1]: unknown step 'reboto'"), "\(unknownStep)")
@@ -157,7 +181,7 @@ import Testing
 
     @Test func selectionByGlobAndTag() throws {
         let catalog = try TestCatalog.load(project: ProjectLayout(root: TestPaths.packageRoot))
-        #expect(try catalog.select(patterns: ["upgrade-*"], tags: []).map(\.name) == ["upgrade-rollback"])
+        #expect(try catalog.select(patterns: ["upgrade-*"], tags: []).map(\.name) == ["upgrade-over-http", "upgrade-rollback"])
         #expect(try catalog.select(patterns: [], tags: ["override"]).map(\.name) == ["override-replace"])
         let basics = try catalog.select(patterns: ["ext.harness.*"], tags: ["basic"]).map(\.name)
         #expect(basics.contains("ext.harness.mounts") && !basics.contains("ext.harness.reboot"))

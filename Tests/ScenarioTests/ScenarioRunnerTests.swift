@@ -71,6 +71,8 @@ import ToolSupport
         #expect(guest.commands.contains(client.upgrade) && guest.commands.contains(client.rollback))
         #expect(guest.commands.contains(client.statusJSON ?? "ostree admin status"))
         #expect(guest.boots == 3)
+        #expect(result.boots.count == 3 && result.boots.allSatisfy { $0.profile?.initramfs != nil },
+                "every boot's profile is on the timeline: \(result.boots)")
         #expect(guest.bootedDeployment.commit == state.repository.commit)
         #expect(guest.commands.contains { $0.contains("mount -o ro,noload LABEL=\(UpdateDisk.label)") },
                 "the update disk is mounted where the image's remote pulls from")

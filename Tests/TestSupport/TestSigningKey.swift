@@ -10,6 +10,8 @@ public final class TestSigningKey {
     /// The ASCII-armored public key, written to `publicKeyPath` for `gpgkey=file://...`.
     public let publicKey: String
     public var publicKeyPath: String { home.path + "/public.asc" }
+    /// The GnuPG home holding the secret key (`--gpg-homedir`).
+    public var homedir: String { home.path }
 
     public init(name: String = "test") throws {
         home = try TemporaryDirectory(prefix: "harness-gpg-")

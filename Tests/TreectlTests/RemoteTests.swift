@@ -28,6 +28,24 @@ import ToolSupport
         #expect(try sysroot.file("/usr/share/fixture/app-version") == "2.0\n")
     }
 
+    @Test func anUpgradeFromAPublishedDirectoryGoesThroughTheStaticDeltaAndSaysSo() throws {
+        let sysroot = try ClientSysroot(commit: UpdateServer.shared().version1)
+        let www = sysroot.scratch.path + "/www"
+        try Program.check([HarnessExecutable.path, "publish", "--repo", sysroot.server.repository, "--to", www + "/repo",
+                           "--delta-from", sysroot.server.version1, "test/os"])
+        let server = try LoopbackHTTPServer(directory: www)
+        try Program.check(["ostree", "--repo=" + sysroot.repository, "remote", "delete", "harness"])
+        try Program.check(["ostree", "--repo=" + sysroot.repository, "remote", "add", "--no-gpg-verify", "harness",
+                           server.url + "/repo"])
+        let upgrade = try sysroot.succeed("upgrade")
+        #expect(upgrade.stdout.contains("(static delta, 1 part)"), "\(upgrade.stdout)")
+        #expect(try sysroot.deployments().first?["checksum"] as? String == sysroot.server.version2)
+        // Nothing newer: the commit alone is fetched again, no delta.
+        let again = try sysroot.succeed("upgrade")
+        #expect(again.stdout.contains("no static delta"), "\(again.stdout)")
+        #expect(again.stdout.contains("No upgrade available."))
+    }
+
     @Test func aSignedCommitFromAVerifyingRemoteIsDeployed() throws {
         let sysroot = try ClientSysroot(commit: UpdateServer.shared().version1)
         // A signed copy of the server: the shared one stays unsigned for the refusal test.

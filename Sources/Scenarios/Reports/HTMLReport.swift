@@ -139,7 +139,10 @@ public enum HTMLReport {
             return #"<div class="bar \#(kind)" style="\#(place)" title="\#(e(title))"></div>"#
         }
         let steps = test.steps.map { bar($0.passed ? "passed" : "failed", $0.start, $0.duration, $0.title) }
-        let boots = test.boots.map { bar($0.kind.rawValue, $0.start, $0.duration, $0.kind.rawValue) }
+        let boots = test.boots.map { bar($0.kind.rawValue, $0.start, $0.duration, $0.kind.rawValue + ($0.profile.map { ": " + $0.summary } ?? "")) }
+        let profiles = test.boots.compactMap { boot in
+            boot.profile.map { "<li>\(boot.kind.rawValue) at +\(ReportText.seconds(boot.start)): \(e($0.summary))</li>" }
+        }
         let ticks = axisTicks(span).map {
             #"<span class="tick" style="left:\#(String(format: "%.3f", $0 / span * 100))%">\#(String(format: "%g", $0)) s</span>"#
         }
@@ -150,7 +153,7 @@ public enum HTMLReport {
             <div class="axis">\(ticks.joined())</div>
             </div>
             <p class="legend"><span class="swatch boot"></span>boot<span class="swatch reboot"></span>reboot<span class="swatch power-on"></span>power-on</p>
-            """
+            """ + (profiles.isEmpty ? "" : "\n<ul class=\"profiles\">\(profiles.joined())</ul>")
     }
 
     /// About six ticks from 0 to `span`, at multiples of 1, 2 or 5 times a power of ten.

@@ -84,7 +84,8 @@ public enum JUnitReport {
         if !test.boots.isEmpty {
             lines.append("Boots:")
             for boot in test.boots {
-                lines.append("  +\(ReportText.seconds(boot.start))  \(ReportText.seconds(boot.duration))  \(boot.kind.rawValue)")
+                lines.append("  +\(ReportText.seconds(boot.start))  \(ReportText.seconds(boot.duration))  \(boot.kind.rawValue)"
+                             + (boot.profile.map { ": " + $0.summary } ?? ""))
             }
         }
         lines.append("Artifacts: \(test.artifactsDirectory)/")
