@@ -27,16 +27,26 @@ packages=(
     openssh-client
 )
 
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
+# Without what they recommend: libvirt-daemon for its libvirt_iohelper, through which the
+# embedded driver writes and reads saved machines (harness run's saved first boots); its
+# recommendations are other hypervisors' drivers and lvm2.
+bare_packages=(libvirt-daemon)
 
-if ((${#missing[@]} > 0)); then
-    echo "Installing: ${missing[*]}" >&2
+missing() {
+    local package
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
+    done
+}
+mapfile -t missing < <(missing "${packages[@]}")
+mapfile -t missing_bare < <(missing "${bare_packages[@]}")
+
+if ((${#missing[@]} + ${#missing_bare[@]} > 0)); then
+    echo "Installing: ${missing[*]} ${missing_bare[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    if ((${#missing[@]} > 0)); then apt-get install -y -qq "${missing[@]}" >/dev/null; fi
+    if ((${#missing_bare[@]} > 0)); then apt-get install -y -qq --no-install-recommends "${missing_bare[@]}" >/dev/null; fi
 fi
 
 # libvirt's QEMU driver resolves its built-in default user and group (libvirt-qemu) when it

@@ -73,6 +73,19 @@ public final class LibvirtConnection: @unchecked Sendable {
         return Domain(handle: domain)
     }
 
+    /// Starts a domain from a file `Domain.save` wrote, running, with `xml` as its definition:
+    /// the saved one with other host paths (disk, console, sockets) and another name, which
+    /// libvirt accepts when the machine the guest sees is the same. `name` is the name in `xml`.
+    public func restoreDomain(from path: String, xml: String, named name: String) throws -> Domain {
+        guard virDomainRestoreFlags(handle, path, xml, UInt32(VIR_DOMAIN_SAVE_RUNNING.rawValue)) == 0 else {
+            throw LibvirtError.last("restoring \(path)")
+        }
+        guard let domain = virDomainLookupByName(handle, name) else {
+            throw LibvirtError.last("finding the domain restored from \(path)")
+        }
+        return Domain(handle: domain)
+    }
+
     /// Running domains whose names start with `prefix` (leftovers of an interrupted run).
     public func domains(namedWithPrefix prefix: String) -> [Domain] {
         var list: UnsafeMutablePointer<virDomainPtr?>? = nil
@@ -98,12 +111,25 @@ public final class Domain: @unchecked Sendable {
 
     public var name: String { virDomainGetName(handle).map { String(cString: $0) } ?? "" }
 
+    /// The UUID libvirt gave it (the same for every machine restored from its save).
+    public var uuid: String {
+        var buffer = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+        guard virDomainGetUUIDString(handle, &buffer) == 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Whether the domain is still running.
     public var isActive: Bool { virDomainIsActive(handle) == 1 }
 
     /// Cuts the power.
     public func destroy() throws {
         guard virDomainDestroy(handle) == 0 else { throw LibvirtError.last("destroying \(name)") }
+    }
+
+    /// Saves the running machine (memory and devices; the disks stay where they are, as the
+    /// guest last wrote them) to `path` and stops it.
+    public func save(to path: String) throws {
+        guard virDomainSave(handle, path) == 0 else { throw LibvirtError.last("saving \(name) to \(path)") }
     }
 
     /// Plugs a device (a `<disk>` element, say) into the running domain.

@@ -9,10 +9,18 @@ public struct BootClock: Sendable, Equatable {
     public var isReboot: Bool
     public var kernelSeen: Date?
     public var answered: Date?
+    /// The machine was restored from the saved first boot in this directory, not booted:
+    /// `poweredOn` is when the restore began, `answered` when the guest was ready.
+    public var restoredFrom: String?
+    /// Why the saved first boot could not be restored, when the machine booted instead.
+    public var restoreFailure: String?
 
-    public init(poweredOn: Date, isReboot: Bool = false, kernelSeen: Date? = nil, answered: Date? = nil) {
+    public init(poweredOn: Date, isReboot: Bool = false, kernelSeen: Date? = nil, answered: Date? = nil,
+                restoredFrom: String? = nil, restoreFailure: String? = nil) {
         self.poweredOn = poweredOn
         self.isReboot = isReboot
+        self.restoredFrom = restoredFrom
+        self.restoreFailure = restoreFailure
         self.kernelSeen = kernelSeen
         self.answered = answered
     }

@@ -28,11 +28,13 @@ public struct AttachedDisk: Sendable, Equatable {
 /// agent. No network (content reaches the guest on disks), except for the SSH channel: a
 /// user-mode NIC whose only way in is a host forward from 127.0.0.1 to the guest's port 22.
 struct DomainDefinition {
-    let name: String
+    var name: String
+    /// Set for a machine restored from a save: the save's (libvirt restores it under no other).
+    var uuid: String?
     let accelerator: Accelerator
     let memoryMiB: Int
     let vcpus: Int
-    let disk: String
+    var disk: String
     /// The boot disk's logical (and physical) sector size.
     var diskSectorSize = 512
     /// The boot disk's format: the overlay's qcow2, or an installation target's own.
@@ -42,10 +44,10 @@ struct DomainDefinition {
     /// What boots instead of the disk: an installer CD, or a kernel and initramfs as PXE
     /// loads them.
     var bootMedia: BootMedia?
-    let console: String
+    var console: String
     /// The guest agent's socket: given explicitly, since the path libvirt would derive from the
     /// state directory easily passes the 108-byte limit of a UNIX socket path.
-    let agentSocket: String
+    var agentSocket: String
     /// With UEFI: where this boot's copy of OVMF's variable store goes (fresh each boot, so
     /// OVMF takes the removable-media path and nothing needs registering).
     let nvram: String?
@@ -59,6 +61,7 @@ struct DomainDefinition {
         case kernel(kernel: String, initrd: String, arguments: String)
     }
 
+    static let emulator = "/usr/bin/qemu-system-x86_64"
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
@@ -111,10 +114,22 @@ struct DomainDefinition {
         return "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='\(iso)'/>\(target)<readonly/></disk>"
     }
 
+    /// The machine as the guest sees it: the XML with the name and the host's paths left out
+    /// (what a saved boot's key names; a restore may change those).
+    var machineShapeXML: String {
+        var shape = self
+        shape.name = "NAME"
+        shape.uuid = nil
+        shape.disk = "DISK"
+        shape.console = "CONSOLE"
+        shape.agentSocket = "AGENT"
+        return shape.xml
+    }
+
     var xml: String {
         """
         <domain type='\(accelerator.domainType)' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-          <name>\(name)</name>
+          <name>\(name)</name>\(uuid.map { "\n  <uuid>\($0)</uuid>" } ?? "")
           <memory unit='MiB'>\(memoryMiB)</memory>
           <vcpu>\(vcpus)</vcpu>
           <os>
@@ -127,7 +142,7 @@ struct DomainDefinition {
           <on_reboot>restart</on_reboot>
           <on_crash>destroy</on_crash>
           <devices>
-            <emulator>/usr/bin/qemu-system-x86_64</emulator>
+            <emulator>\(Self.emulator)</emulator>
             <disk type='file' device='disk'>
               <driver name='qemu' type='\(diskFormat)'\(detectZeroes ? " discard='unmap' detect_zeroes='unmap'" : "")/>
               <source file='\(disk)'/>

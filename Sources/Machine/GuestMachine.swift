@@ -17,6 +17,9 @@ public protocol GuestMachine: AnyObject {
     func checkConsole() throws
     /// Reboots the guest and waits until it is back with a new boot id.
     func reboot() throws
+    /// Once the first boot is checked: saves it for later first boots of the image when the
+    /// machine was booted to be saved (`SpawnOptions.restore`); true when it had to boot again.
+    func keepFirstBoot() throws -> Bool
     /// Cuts the power, as a power failure would: the disk keeps what reached it.
     func cutPower()
     /// Powers the machine on again on the same disk and waits for the guest.

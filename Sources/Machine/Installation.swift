@@ -67,7 +67,7 @@ public enum Installation {
             }
         }
         let connection = try Machine.connect(stateDirectory: options.stateDirectory, uri: options.connectURI)
-        Machine.destroyLeftovers(on: connection)
+        Machine.destroyLeftovers(on: connection, stateDirectory: options.stateDirectory)
         let name = "harness-\(getpid())-install-\(UUID().uuidString.prefix(8).lowercased())"
         let console = scratch.path + "/console.txt"
         var definition = DomainDefinition(name: name, accelerator: .detected, memoryMiB: options.memoryMiB, vcpus: 2,

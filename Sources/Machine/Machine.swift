@@ -26,6 +26,10 @@ public struct SpawnOptions: Sendable {
     public var extraDisks: [AttachedDisk] = []
     /// How commands reach the guest.
     public var channel: ChannelKind = .agent
+    /// Restore the image's saved first boot instead of booting, when there is one, and save
+    /// this boot for later ones when not (`Machine.keepFirstBoot`). Only for a disk image file
+    /// (not an archive) reached by the guest agent alone, booted through the BIOS.
+    public var restore = false
     /// With the guest agent channel too, the SSH forward into the guest, logging in with this
     /// key: for `Machine.reverseForward` (the guest's network otherwise stays restricted).
     public var sshIdentity: String?
@@ -42,21 +46,26 @@ public struct SpawnOptions: Sendable {
 public final class Machine: GuestMachine, @unchecked Sendable {
     public let name: String
     public let accelerator: Accelerator
-    private let connection: LibvirtConnection
+    let connection: LibvirtConnection
     /// The running domain; a new one after `powerOn()`.
-    private var domain: Domain
-    private var definition: DomainDefinition
-    private let scratch: TemporaryDirectory
-    private let options: SpawnOptions
-    /// Held while libvirt creates the domain: the interrupt action waits for it (see `boot`).
-    private let creation: NSLock
+    var domain: Domain
+    var definition: DomainDefinition
+    let scratch: TemporaryDirectory
+    let options: SpawnOptions
+    /// Held while libvirt creates the domain: the interrupt action waits for it (see `start`).
+    let creation: NSLock
+    /// The saved first boot this machine was restored from or is to save (`keepFirstBoot`),
+    /// held while it runs.
+    var savedBootSlot: SavedBootSlot?
+    /// With a first boot to save: the extra disks held back from it until it is saved.
+    var heldBackDisks: [AttachedDisk]?
     public var consolePath: String { scratch.path + "/console.txt" }
     /// The qcow2 overlay the guest writes to.
     public var overlayPath: String { scratch.path + "/overlay.qcow2" }
     /// What the host saw of the latest boot (power-on, reboot): for `BootProfile`.
-    public private(set) var bootClock: BootClock
+    public internal(set) var bootClock: BootClock
     /// Where the latest boot's console output starts in the console file.
-    private var consoleOffset = 0
+    var consoleOffset = 0
     public var channel: any GuestChannel {
         switch options.channel {
         case .agent: GuestAgent(domain: domain)
@@ -64,7 +73,9 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         }
     }
 
-    /// Boots the image and waits until its channel answers.
+    /// Boots the image and waits until its channel answers. With `restore`, a saved first boot
+    /// of the image on this machine shape is restored instead (see `SavedBootSlot`), and when
+    /// there is none, the boot is saved by `keepFirstBoot()` once the caller has checked it.
     public static func boot(_ options: SpawnOptions) throws -> Machine {
         for image in [options.image] + options.extraDisks.map(\.path) where !FileManager.default.fileExists(atPath: image) {
             throw MachineError("\(image): no such image")
@@ -74,37 +85,44 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         let scratch = try TemporaryDirectory(prefix: "harness-machine-")
         let overlay = scratch.path + "/overlay.qcow2"
         let disk = try BootDisk.open(options.image, scratch: scratch.path)
-        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk.format, "-b", disk.path, overlay]
-                          + (options.diskSize.map { ["\($0)"] } ?? []))
         let connection = try connect(stateDirectory: options.stateDirectory, uri: options.connectURI)
-        destroyLeftovers(on: connection)
-        let name = "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())"
-        let definition = DomainDefinition(name: name, accelerator: accelerator, memoryMiB: options.memoryMiB,
+        destroyLeftovers(on: connection, stateDirectory: options.stateDirectory)
+        var definition = DomainDefinition(name: "harness-\(getpid())-\(UUID().uuidString.prefix(8).lowercased())", accelerator: accelerator, memoryMiB: options.memoryMiB,
                                           vcpus: options.vcpus, disk: overlay, diskSectorSize: options.sectorSize,
                                           console: scratch.path + "/console.txt",
                                           agentSocket: scratch.path + "/agent.sock",
                                           nvram: options.uefi ? scratch.path + "/nvram.fd" : nil,
                                           extraDisks: options.extraDisks,
                                           sshPort: options.channel == .agent && options.sshIdentity == nil ? nil : try LoopbackPort.free())
-        Console.progress("Booting \(options.image) as \(name)")
-        // Ctrl-C from here on destroys the domain, also while libvirt is still starting its
-        // QEMU: the action waits for the creation to return, then destroys it by name (the
-        // name outlives power cycles).
         let creation = NSLock()
-        InterruptCleanup.shared.registerAction(name) {
-            creation.withLock {}
-            for domain in connection.domains(namedWithPrefix: name) { try? domain.destroy() }
+        let slot = options.restore ? savedBootSlot(of: disk, definition: definition, options: options) : nil
+        if let slot { definition.name = slot.domainName }
+        let name = definition.name
+        var restoreFailure: String?
+        if let slot, let record = slot.record {
+            do {
+                return try restore(record, from: slot, definition: definition, connection: connection, scratch: scratch,
+                                   options: options, accelerator: accelerator, creation: creation)
+            } catch {
+                restoreFailure = String(describing: error)
+                Console.progress("Restoring the saved first boot \(slot.directory) failed, so \(options.image) boots instead: \(error)")
+                slot.discard()
+                try? FileManager.default.removeItem(atPath: definition.console)
+            }
         }
+        // A boot to be saved runs without the extra disks: `keepFirstBoot` plugs them in after
+        // the save, as every restore of it does.
+        if slot != nil { definition.extraDisks = [] }
+        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk.format, "-b", disk.path, overlay]
+                          + (options.diskSize.map { ["\($0)"] } ?? []))
+        Console.progress("Booting \(options.image) as \(name)")
         let poweredOn = Date()
-        let domain: Domain
-        do {
-            domain = try creation.withLock { try connection.createDomain(xml: definition.xml) }
-        } catch {
-            InterruptCleanup.shared.unregisterAction(name)
-            throw error
-        }
+        let domain = try start(name, on: connection, creation: creation) { try connection.createDomain(xml: definition.xml) }
         let machine = Machine(name: name, accelerator: accelerator, connection: connection, domain: domain,
-                              definition: definition, scratch: scratch, options: options, creation: creation, poweredOn: poweredOn)
+                              definition: definition, scratch: scratch, options: options, creation: creation,
+                              bootClock: BootClock(poweredOn: poweredOn, restoreFailure: restoreFailure))
+        machine.savedBootSlot = slot
+        machine.heldBackDisks = slot == nil ? nil : options.extraDisks
         do {
             try machine.waitForChannel()
         } catch {
@@ -112,6 +130,23 @@ public final class Machine: GuestMachine, @unchecked Sendable {
             throw error
         }
         return machine
+    }
+
+    /// Starts the domain `create` makes. Ctrl-C from here on destroys it, also while libvirt is
+    /// still starting its QEMU: the action waits for the creation to return, then destroys the
+    /// domain by name (the name outlives power cycles).
+    static func start(_ name: String, on connection: LibvirtConnection, creation: NSLock,
+                      _ create: () throws -> Domain) throws -> Domain {
+        InterruptCleanup.shared.registerAction(name) {
+            creation.withLock {}
+            for domain in connection.domains(namedWithPrefix: name) { try? domain.destroy() }
+        }
+        do {
+            return try creation.withLock(create)
+        } catch {
+            InterruptCleanup.shared.unregisterAction(name)
+            throw error
+        }
     }
 
     /// The libvirt connection of `uri`, or of the embedded driver under the state directory.
@@ -125,26 +160,30 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     /// Destroys the domains that runs killed before could not (see `destroyLeftovers`): what
     /// a run does first, before it composes or boots anything.
     public static func destroyLeftovers(stateDirectory: String, connectURI: String?) throws {
-        destroyLeftovers(on: try connect(stateDirectory: stateDirectory, uri: connectURI))
+        destroyLeftovers(on: try connect(stateDirectory: stateDirectory, uri: connectURI), stateDirectory: stateDirectory)
     }
 
     /// Domains named `harness-<pid>-...` whose harness process is gone were left running by an
-    /// interrupted run (QEMU outlives the process that embedded the driver): destroy them.
-    static func destroyLeftovers(on connection: LibvirtConnection) {
+    /// interrupted run (QEMU outlives the process that embedded the driver), and so were a
+    /// saved boot's (`harness-saved-...`) whose slot no process holds: destroy them.
+    static func destroyLeftovers(on connection: LibvirtConnection, stateDirectory: String) {
         for domain in connection.domains(namedWithPrefix: "harness-") {
             let fields = domain.name.split(separator: "-")
-            guard fields.count >= 2, let pid = Int32(fields[1]), pid != getpid(), kill(pid, 0) != 0 else { continue }
+            let abandoned = domain.name.hasPrefix(SavedBootSlot.domainNamePrefix)
+                ? SavedBootSlot.isAbandoned(domainName: domain.name, stateDirectory: stateDirectory)
+                : fields.count >= 2 && Int32(fields[1]).map { $0 != getpid() && kill($0, 0) != 0 } == true
+            guard abandoned else { continue }
             Console.progress("Destroying \(domain.name), left running by an interrupted run")
             try? domain.destroy()
         }
     }
 
-    private init(name: String, accelerator: Accelerator, connection: LibvirtConnection, domain: Domain,
-                 definition: DomainDefinition, scratch: TemporaryDirectory, options: SpawnOptions, creation: NSLock,
-                 poweredOn: Date) {
+    init(name: String, accelerator: Accelerator, connection: LibvirtConnection, domain: Domain,
+         definition: DomainDefinition, scratch: TemporaryDirectory, options: SpawnOptions, creation: NSLock,
+         bootClock: BootClock) {
         self.name = name
         self.creation = creation
-        self.bootClock = BootClock(poweredOn: poweredOn)
+        self.bootClock = bootClock
         self.accelerator = accelerator
         self.connection = connection
         self.domain = domain
@@ -173,11 +212,14 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         }
     }
 
-    private func waitForChannel() throws {
+    /// Waits until the channel answers, looking every `interval` (a boot takes tens of
+    /// seconds; a restored guest answers within one or two).
+    func waitForChannel(timeout: TimeInterval? = nil, interval: TimeInterval = 1) throws {
         let start = Date()
         var lastReport = start
         let channel = channel
-        while Date().timeIntervalSince(start) < options.bootTimeout {
+        let timeout = timeout ?? options.bootTimeout
+        while Date().timeIntervalSince(start) < timeout {
             noteKernelBanner()
             if try channel.ping() {
                 bootClock.answered = Date()
@@ -192,16 +234,16 @@ public final class Machine: GuestMachine, @unchecked Sendable {
                 let last = console.split(whereSeparator: \.isNewline).last.map { ConsoleCheck.plainText(String($0)) } ?? "(no console output yet)"
                 Console.progress(String(format: "Waiting for the guest (%.0f s): %@", Date().timeIntervalSince(start), last))
             }
-            Thread.sleep(forTimeInterval: 1)
+            Thread.sleep(forTimeInterval: interval)
         }
-        throw MachineError("\(name): \(channel.name) did not answer within \(Int(options.bootTimeout)) s; the console's last lines:\n\(consoleTail())")
+        throw MachineError("\(name): \(channel.name) did not answer within \(Int(timeout)) s; the console's last lines:\n\(consoleTail())")
     }
 
     private func consoleTail() -> String { Self.consoleTail(console) }
 
     /// A new boot starts now: its clock, and its part of the console (a new domain may have
     /// truncated the file).
-    private func startBootClock(isReboot: Bool) {
+    func startBootClock(isReboot: Bool) {
         bootClock = BootClock(poweredOn: Date(), isReboot: isReboot)
         consoleOffset = (try? FileManager.default.attributesOfItem(atPath: consolePath)[.size] as? NSNumber)?.intValue ?? 0
     }
@@ -315,7 +357,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     }
 
     /// Cuts the power without cleaning up.
-    private func powerOff() {
+    func powerOff() {
         if domain.isActive { try? domain.destroy() }
     }
 
@@ -333,6 +375,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
             try? FileManager.default.moveItem(atPath: overlayPath, toPath: keptDisk)
         }
         InterruptCleanup.shared.unregisterAction(name)
+        savedBootSlot = nil
         scratch.remove()
     }
 }

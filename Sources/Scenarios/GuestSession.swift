@@ -14,6 +14,10 @@ final class GuestSession {
     let memoryMiB: Int
     /// Disks attached at every boot (the kola test disk, scratch disks).
     var bootDisks: [AttachedDisk] = []
+    /// Whether the first boots of the image under test may be restored from its saved first
+    /// boot (`SpawnOptions.restore`): the run's `--no-restore` and a test tagged `first-boot`
+    /// say no.
+    var restoresFirstBoots = true
     /// Run after every boot, reboot and power-on, once the guest is up (mounting a disk, say).
     var afterBoot: ((GuestSession) throws -> Void)?
     /// Blank disks made for this session, removed by `finish()`.
@@ -42,8 +46,10 @@ final class GuestSession {
     }
 
     /// Boots `image` (the image under test by default) on a fresh overlay, stopping the
-    /// machine running before; waits for the guest and checks it came up clean.
-    func boot(image: String? = nil, diskSize: UInt64? = nil) throws {
+    /// machine running before; waits for the guest and checks it came up clean. An image whose
+    /// first boot is the same every time (the image under test and its variants, not a disk
+    /// just installed) is `restorable`: see `restoresFirstBoots`.
+    func boot(image: String? = nil, diskSize: UInt64? = nil, restorable: Bool = true) throws {
         stop()
         var options = environment.spawnOptions(image: try image ?? (updateServer == nil ? environment.image.path
                                                                                          : environment.updateServerImage()),
@@ -52,11 +58,20 @@ final class GuestSession {
         options.extraDisks = bootDisks
         options.diskSize = diskSize
         options.consoleFile = lastConsole
+        options.restore = restoresFirstBoots && restorable
         do {
             try log.boot(.boot) { machine = try environment.launch(options) }
         } catch {
             keepConsole()
             throw error
+        }
+        let clock = try running().bootClock
+        if let saved = clock.restoredFrom {
+            log.markLatestBootRestored()
+            log.note("restored from the image's saved first boot (\(saved)); the guest's clock set to the host's")
+        }
+        if let failure = clock.restoreFailure {
+            log.note("the image's saved first boot could not be restored, so the machine booted: \(failure)")
         }
         try cameUp()
     }
@@ -172,7 +187,7 @@ final class GuestSession {
     /// Boots the disk the last `install` wrote.
     func bootInstalled() throws {
         guard let installedDisk else { throw ScenarioError("no disk was installed: an 'install' step must come first") }
-        try boot(image: installedDisk)
+        try boot(image: installedDisk, restorable: false)
     }
 
     /// A blank qcow2 disk of `bytes`, attached writable at every boot from now on.
@@ -212,8 +227,14 @@ final class GuestSession {
     private func cameUp() throws {
         bootCount += 1
         try checkSystem()
-        // Where the boot went: for the reports, never a reason to fail.
-        if let profile = try? BootProfile.measure(try running()) { log.profileLatestBoot(profile) }
+        let machine = try running()
+        // Where the boot went (a restored machine's guest remembers the saved boot): for the
+        // reports, never a reason to fail.
+        if machine.bootClock.restoredFrom == nil, let profile = try? BootProfile.measure(machine) { log.profileLatestBoot(profile) }
+        if try machine.keepFirstBoot() {
+            log.note("the first boot could not be saved and restored: the machine booted again")
+            try checkSystem()
+        }
         if let updateServer {
             tunnel?.stop()
             tunnel = try running().reverseForward(guestPort: RunEnvironment.updateServerGuestPort, to: updateServer.port, timeout: 120)

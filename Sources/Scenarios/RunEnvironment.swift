@@ -23,6 +23,11 @@ public final class RunEnvironment: @unchecked Sendable {
     /// Whether the image under test is the default image (with treectl and the fixture
     /// packages): scenarios tagged `default-image` are skipped on any other.
     public let imageIsDefault: Bool
+    /// Whether a test's first boot of the image under test may be a restore of the image's
+    /// saved first boot (`--no-restore` says no).
+    public let restoresFirstBoots: Bool
+    /// vCPUs per guest.
+    public let vcpus: Int
     /// Boots the machines: `Machine.boot`, a fake in unit tests.
     let launch: MachineLauncher
 
@@ -38,8 +43,8 @@ public final class RunEnvironment: @unchecked Sendable {
 
     public init(project: ProjectLayout, stateDirectory: String, image: TestImage, outputDirectory: String,
                 connectURI: String?, keepFailed: Bool, channel: ChannelKind = .agent, client: GuestClient? = nil,
-                imageIsDefault: Bool = true, update: String? = nil,
-                launch: @escaping MachineLauncher = { try Machine.boot($0) }) throws {
+                imageIsDefault: Bool = true, update: String? = nil, restoresFirstBoots: Bool = true,
+                vcpus: Int = 2, launch: @escaping MachineLauncher = { try Machine.boot($0) }) throws {
         scratch = try TemporaryDirectory(prefix: "harness-run-")
         self.project = project
         self.stateDirectory = stateDirectory
@@ -50,6 +55,8 @@ public final class RunEnvironment: @unchecked Sendable {
         self.channel = channel
         self.client = client
         self.imageIsDefault = imageIsDefault
+        self.restoresFirstBoots = restoresFirstBoots
+        self.vcpus = vcpus
         self.launch = launch
         composes = ["image": image.commit]
         if let update { composes["update"] = update }
@@ -63,6 +70,8 @@ public final class RunEnvironment: @unchecked Sendable {
 
     /// The tag of scenarios that check what only the default image has.
     static let defaultImageTag = "default-image"
+    /// The tag of tests that check the first boot itself: their machines always boot.
+    static let firstBootTag = "first-boot"
 
     /// The commit of compose `name`: `image` is the image's; `update` is the run's update
     /// (`harness run --update`, or else `next`); any other name is
@@ -192,7 +201,15 @@ public final class RunEnvironment: @unchecked Sendable {
         var options = SpawnOptions(image: image, stateDirectory: stateDirectory)
         options.connectURI = connectURI
         options.memoryMiB = memoryMiB
+        options.vcpus = vcpus
         options.channel = channel
         return options
+    }
+
+    /// Two vCPUs per guest, or one when `parallel` guests of two would have more vCPUs than
+    /// the host has cores: under TCG every vCPU is a host thread spinning on a core, and a
+    /// guest starved of one for 20 s reports a soft lockup.
+    public static func defaultVCPUs(parallel: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        parallel * 2 > cores ? 1 : 2
     }
 }

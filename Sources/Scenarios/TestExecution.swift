@@ -17,6 +17,7 @@ struct TestExecution {
             return result(entry.name, iteration, entry.kind, startedAt: startedAt, log: nil, failure: error, excerpt: nil)
         }
         let session = GuestSession(environment: environment, log: log, memoryMiB: entry.memoryMiB)
+        session.restoresFirstBoots = environment.restoresFirstBoots && !entry.tags.contains(RunEnvironment.firstBootTag)
         var failure: (any Error)?
         do {
             switch entry {
@@ -48,6 +49,8 @@ struct TestExecution {
             return tests.map { result($0.name, iteration, "external", startedAt: startedAt, log: nil, failure: error, excerpt: nil) }
         }
         let session = GuestSession(environment: environment, log: groupLog, memoryMiB: tests.map { TestEntry.external($0).memoryMiB }.max() ?? Scenario.defaultMemoryMiB)
+        session.restoresFirstBoots = environment.restoresFirstBoots
+            && !tests.contains { $0.metadata.tags.contains(RunEnvironment.firstBootTag) }
         var bootFailure: (any Error)?
         do {
             try prepare(session, for: tests)

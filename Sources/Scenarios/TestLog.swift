@@ -62,6 +62,12 @@ final class TestLog {
         note(String(format: "%@ done in %.1f s", kind.rawValue, elapsed - begin))
     }
 
+    /// The latest boot was a restore of a saved first boot, not a boot.
+    func markLatestBootRestored() {
+        guard !boots.isEmpty else { return }
+        boots[boots.count - 1].kind = .restore
+    }
+
     /// The latest boot's profile, on its timeline entry and in the transcript.
     func profileLatestBoot(_ profile: BootProfile) {
         guard !boots.isEmpty else { return }

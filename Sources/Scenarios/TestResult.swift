@@ -37,6 +37,9 @@ public struct TestResult: Codable, Sendable {
             case reboot
             /// Power restored after the power was cut.
             case powerOn = "power-on"
+            /// A fresh machine restored from the image's saved first boot (`harness run` saves
+            /// one per image and machine shape; `--no-restore` boots every machine).
+            case restore
         }
 
         public var kind: Kind

@@ -27,6 +27,9 @@ struct Run: ParsableCommand {
     @Option(help: "Machines to run at once (never more than the host's memory holds).")
     var parallel = 1
 
+    @Option(help: "vCPUs per guest (default: 2, or 1 when --parallel's guests would have more vCPUs than the host has cores).")
+    var vcpus: Int?
+
     @Option(help: "Where the reports and artifacts go (default: harness-output/run-DATE).")
     var output: String?
 
@@ -44,6 +47,9 @@ struct Run: ParsableCommand {
 
     @Option(help: "A kola denylist (YAML: pattern, tracker, snooze) of tests to skip.")
     var denylist: String?
+
+    @Flag(help: "Boot every machine: no test's first boot is restored from the image's saved first boot (tests tagged first-boot always boot).")
+    var noRestore = false
 
     @Flag(help: "Keep a failed test's disk (OUTPUT/NAME/disk.qcow2) to boot with harness spawn.")
     var keepFailed = false
@@ -89,6 +95,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
+        if let vcpus, vcpus < 1 { throw ValidationError("--vcpus must be at least 1") }
         guard rerunFailed >= 0 else { throw ValidationError("--rerun-failed must not be negative") }
         guard multiply >= 1 else { throw ValidationError("--multiply must be at least 1") }
         guard ["agent", "ssh"].contains(channel) else { throw ValidationError("--channel must be agent or ssh") }
@@ -140,7 +147,9 @@ struct Run: ParsableCommand {
         let environment = try RunEnvironment(project: layout, stateDirectory: state.path, image: image,
                                              outputDirectory: outputDirectory, connectURI: connect, keepFailed: keepFailed,
                                              channel: channelKind, client: client.flatMap(GuestClient.init(rawValue:)),
-                                             imageIsDefault: repo == nil && treefile == nil, update: updateCommit)
+                                             imageIsDefault: repo == nil && treefile == nil, update: updateCommit,
+                                             restoresFirstBoots: !noRestore,
+                                             vcpus: vcpus ?? RunEnvironment.defaultVCPUs(parallel: parallel))
         defer { environment.finish() }
         let results = TestScheduler(environment: environment, options: options).run(selection)
         let run = RunResult(startedAt: started, duration: Date().timeIntervalSince(started), image: image.path,

@@ -140,11 +140,24 @@ final class FakeMachine: GuestMachine {
     var channel: any GuestChannel { FakeChannel(guest: guest) }
     var console: String { "" }
     var overlayPath: String { "/nonexistent/overlay.qcow2" }
-    var bootClock: BootClock { BootClock(poweredOn: Date()) }
+    /// Set to play a machine restored from a saved first boot in this directory.
+    var restoredFrom: String?
+    var bootClock: BootClock { BootClock(poweredOn: Date(), restoredFrom: restoredFrom) }
+    private(set) var keptFirstBoots = 0
+    func keepFirstBoot() throws -> Bool {
+        keptFirstBoots += 1
+        return false
+    }
     func checkConsole() throws {}
-    func reboot() throws { guest.boot() }
+    func reboot() throws {
+        restoredFrom = nil
+        guest.boot()
+    }
     func cutPower() {}
-    func powerOn() throws { guest.boot() }
+    func powerOn() throws {
+        restoredFrom = nil
+        guest.boot()
+    }
     func shutdown(keepingDiskAt keptDisk: String?) {}
     func attachDisk(_ disk: AttachedDisk) throws -> String {
         disks.append(disk)

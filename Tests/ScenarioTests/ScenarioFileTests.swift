@@ -228,3 +228,19 @@ import Testing
         #expect(throws: ScenarioError.self) { try budget.reserve(1001) }
     }
 }
+
+@Suite struct GuestCPUTests {
+    /// Guests get two vCPUs unless `--parallel` would give them more vCPUs than the host has
+    /// cores (each vCPU is a host thread under TCG); the run's choice reaches every machine.
+    @Test func parallelGuestsGetOneVCPUWhenCoresAreShort() throws {
+        #expect(RunEnvironment.defaultVCPUs(parallel: 1, cores: 2) == 2)
+        #expect(RunEnvironment.defaultVCPUs(parallel: 2, cores: 2) == 1)
+        #expect(RunEnvironment.defaultVCPUs(parallel: 2, cores: 4) == 2)
+        #expect(RunEnvironment.defaultVCPUs(parallel: 3, cores: 4) == 1)
+        let environment = try RunEnvironment(project: ProjectLayout(root: TestPaths.packageRoot), stateDirectory: "/nonexistent",
+                                             image: TestImage(ref: "os", commit: String(repeating: "0", count: 64)),
+                                             outputDirectory: "/nonexistent", connectURI: nil, keepFailed: false, vcpus: 1)
+        defer { environment.finish() }
+        #expect(environment.spawnOptions(image: "/disk.qcow2", memoryMiB: 1024).vcpus == 1)
+    }
+}

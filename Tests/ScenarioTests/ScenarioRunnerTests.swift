@@ -28,20 +28,65 @@ import ToolSupport
 
         deinit { repository.remove() }
 
-        func environment(guest: FakeOSTreeGuest, client: GuestClient? = nil, imageIsDefault: Bool = false) throws -> RunEnvironment {
+        func environment(guest: FakeOSTreeGuest, client: GuestClient? = nil, imageIsDefault: Bool = false,
+                         restoresFirstBoots: Bool = true, launch: MachineLauncher? = nil) throws -> RunEnvironment {
             try FileManager.default.createDirectory(atPath: path + "/out", withIntermediateDirectories: true)
             var image = TestImage(ref: Self.ref, commit: repository.commit)
             image.path = path + "/image.qcow2"
             return try RunEnvironment(project: ProjectLayout(root: TestPaths.packageRoot), stateDirectory: path, image: image,
                                       outputDirectory: path + "/out", connectURI: nil, keepFailed: false, client: client,
-                                      imageIsDefault: imageIsDefault, update: update,
-                                      launch: { _ in FakeMachine(guest: guest) })
+                                      imageIsDefault: imageIsDefault, update: update, restoresFirstBoots: restoresFirstBoots,
+                                      launch: launch ?? { _ in FakeMachine(guest: guest) })
         }
     }
 
-    private func scenario(_ yaml: String) throws -> Scenario {
+    private func scenario(_ yaml: String, tags: [String] = []) throws -> Scenario {
         let fixture = try KolaFixtureDirectory()
-        return try Scenario.load(try fixture.write("test.yaml", "description: test\nsteps:\n" + yaml))
+        return try Scenario.load(try fixture.write("test.yaml", "description: test\ntags: [\(tags.joined(separator: ", "))]\nsteps:\n" + yaml))
+    }
+
+    /// What the scenario runner asked of the machines it launched.
+    final class Launches: @unchecked Sendable {
+        private let lock = NSLock()
+        private var restores: [Bool] = []
+        private var machines: [FakeMachine] = []
+        var askedToRestore: [Bool] { lock.withLock { restores } }
+        var keptFirstBoots: [Int] { lock.withLock { machines.map(\.keptFirstBoots) } }
+
+        /// A launcher whose machines play restored ones when asked to restore.
+        func launcher(guest: FakeOSTreeGuest) -> MachineLauncher {
+            { options in
+                let machine = FakeMachine(guest: guest)
+                if options.restore { machine.restoredFrom = "/state/saved-boots/key/0" }
+                self.lock.withLock {
+                    self.restores.append(options.restore)
+                    self.machines.append(machine)
+                }
+                return machine
+            }
+        }
+    }
+
+    /// A test's first boot of the image asks for a restore of its saved first boot, unless the
+    /// run says `--no-restore` or the test is tagged `first-boot`; a restored boot is marked on
+    /// the timeline and has no profile (its guest remembers the saved boot); once checked, every
+    /// first boot is offered to the machine to keep (to save, when it booted for real); the
+    /// reboots that follow are real.
+    @Test(arguments: [(true, [String]()), (false, []), (true, ["first-boot"])])
+    func firstBootsAreRestoredUnlessTheRunOrTheTestSaysNo(restoresFirstBoots: Bool, tags: [String]) throws {
+        let state = try State()
+        let guest = FakeOSTreeGuest(commit: state.repository.commit, clients: [.treectl], upgradeCommit: state.update)
+        let launches = Launches()
+        let environment = try state.environment(guest: guest, restoresFirstBoots: restoresFirstBoots,
+                                                launch: launches.launcher(guest: guest))
+        let result = run(try scenario("  - boot\n  - reboot\n", tags: tags), in: environment)
+        #expect(result.status == .passed, "\(result.failure ?? "")")
+        let restored = restoresFirstBoots && tags.isEmpty
+        #expect(launches.askedToRestore == [restored])
+        #expect(result.boots.map(\.kind) == [restored ? .restore : .boot, .reboot])
+        #expect((result.boots.first?.profile == nil) == restored, "a restored boot has no profile of its own")
+        #expect(result.boots.last?.profile != nil)
+        #expect(launches.keptFirstBoots == [2], "asked after the boot and after the reboot (a machine keeps only a first boot)")
     }
 
     /// Runs `scenario` as `harness run` would; returns the result.

@@ -83,16 +83,6 @@ machine_activity() {
     echo "load $(load_average), $(pgrep -c qemu-system || true) QEMU processes"
 }
 
-# The stamp of the first line of a stamped LOG whose text (terminal colour codes removed)
-# matches the extended regular expression PATTERN; nothing if none does. One awk reading the
-# file: a reader that stops early in a pipeline would fail the writer with SIGPIPE, and
-# pipefail the whole substitution.
-first_stamp() {
-    local log=$1 pattern=$2
-    PATTERN=$pattern awk '{ stamp = $1; sub(/^[^ ]+ /, ""); gsub(/\033\[[0-9;?]*[A-Za-z]/, "") }
-        $0 ~ ENVIRON["PATTERN"] { print stamp; exit }' "$log"
-}
-
 # The guest kernel's own clock ("[    6.019380] Run /init ...") on the first console line
 # matching PATTERN.
 kernel_seconds() {

@@ -55,6 +55,7 @@ public enum HTMLReport {
         .bar.boot, .swatch.boot { background: #0969da; }
         .bar.reboot, .swatch.reboot { background: #8250df; }
         .bar.power-on, .swatch.power-on { background: #bf8700; }
+        .bar.restore, .swatch.restore { background: #1a7f37; }
         .axis { position: relative; margin-left: 4em; height: 1.6em; border-top: 1px solid #8c959f; }
         .tick { position: absolute; top: 0; padding-top: 4px; transform: translateX(-50%); font-size: 11px; color: #59636e; }
         .tick::before { content: ""; position: absolute; top: 0; left: 50%; height: 4px; border-left: 1px solid #8c959f; }
@@ -152,7 +153,7 @@ public enum HTMLReport {
             <div class="lane"><span class="lane-label">Boots</span><div class="track">\(boots.joined())</div></div>
             <div class="axis">\(ticks.joined())</div>
             </div>
-            <p class="legend"><span class="swatch boot"></span>boot<span class="swatch reboot"></span>reboot<span class="swatch power-on"></span>power-on</p>
+            <p class="legend"><span class="swatch boot"></span>boot<span class="swatch reboot"></span>reboot<span class="swatch power-on"></span>power-on<span class="swatch restore"></span>restored from the saved first boot</p>
             """ + (profiles.isEmpty ? "" : "\n<ul class=\"profiles\">\(profiles.joined())</ul>")
     }
 

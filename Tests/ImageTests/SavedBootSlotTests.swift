@@ -1,0 +1,72 @@
+import Foundation
+@testable import Machine
+import TestSupport
+import Testing
+import ToolSupport
+
+/// Where saved first boots live and when one is used: the key follows the image file and the
+/// machine the guest sees, not the host's paths; slots are one per running machine; an
+/// incomplete save is never used; stale saves go. (Restoring them is `RestoredBootTests`.)
+@Suite struct SavedBootSlotTests {
+    func definition(name: String = "harness-1-a", scratch: String = "/var/tmp/a", memoryMiB: Int = 1536) -> DomainDefinition {
+        DomainDefinition(name: name, accelerator: .tcg, memoryMiB: memoryMiB, vcpus: 2, disk: scratch + "/overlay.qcow2",
+                         console: scratch + "/console.txt", agentSocket: scratch + "/agent.sock", nvram: nil)
+    }
+
+    @Test func theKeyFollowsTheImageAndTheMachineNotTheHostsPaths() throws {
+        let scratch = try TemporaryDirectory(prefix: "saved-boot-key-")
+        defer { scratch.remove() }
+        let image = scratch.path + "/disk.qcow2"
+        try Data("one".utf8).write(to: URL(fileURLWithPath: image))
+        let key = try #require(SavedBootSlot.key(image: image, definition: definition(), diskSize: nil))
+        #expect(SavedBootSlot.key(image: image, definition: definition(name: "harness-2-b", scratch: "/var/tmp/b"), diskSize: nil) == key,
+                "another machine's name and scratch paths")
+        #expect(SavedBootSlot.key(image: image, definition: definition(memoryMiB: 2048), diskSize: nil) != key)
+        #expect(SavedBootSlot.key(image: image, definition: definition(), diskSize: 20 << 30) != key)
+        // The image built again in place (same size): a new change time.
+        Thread.sleep(forTimeInterval: 0.01)
+        try Data("two".utf8).write(to: URL(fileURLWithPath: image))
+        #expect(SavedBootSlot.key(image: image, definition: definition(), diskSize: nil) != key)
+        #expect(SavedBootSlot.key(image: scratch.path + "/missing.qcow2", definition: definition(), diskSize: nil) == nil)
+    }
+
+    @Test func eachRunningMachineHasASlotOfItsOwnAndOnlyACompleteSaveIsUsed() throws {
+        let state = try TemporaryDirectory(prefix: "saved-boot-slots-")
+        defer { state.remove() }
+        var first: SavedBootSlot? = try SavedBootSlot.claim(stateDirectory: state.path, key: "k")
+        let second = try SavedBootSlot.claim(stateDirectory: state.path, key: "k")
+        #expect(first?.directory != second.directory, "a slot is held while its machine runs")
+        #expect(first?.record == nil)
+        try Data("state".utf8).write(to: URL(fileURLWithPath: try #require(first).stateFile))
+        #expect(first?.record == nil, "a save without its record is incomplete")
+        let record = SavedBootRecord(uuid: "3f2c1d7e-0000-4000-8000-000000000001", savedAt: 1_800_000_000, image: "/images/a.qcow2", bootSeconds: 30)
+        try first?.commit(record)
+        #expect(first?.record == record)
+        let firstDirectory = first?.directory
+        first = nil
+        let again = try SavedBootSlot.claim(stateDirectory: state.path, key: "k")
+        #expect(again.directory == firstDirectory && again.record == record, "a released slot is claimed again, its save with it")
+        again.discard()
+        #expect(again.record == nil && !FileManager.default.fileExists(atPath: again.stateFile))
+    }
+
+    @Test func savesOfAnImageUnderAnotherKeyGoUnlessAMachineRunsFromThem() throws {
+        let state = try TemporaryDirectory(prefix: "saved-boot-prune-")
+        defer { state.remove() }
+        let image = state.path + "/disk.qcow2"
+        try Data("image".utf8).write(to: URL(fileURLWithPath: image))
+        func save(_ key: String, image: String) throws {
+            try SavedBootSlot.claim(stateDirectory: state.path, key: key)
+                .commit(SavedBootRecord(uuid: "u", savedAt: 1, image: image, bootSeconds: 1))
+        }
+        try save("old", image: image)
+        try save("gone", image: state.path + "/deleted.qcow2")
+        try save("other", image: state.path + "/other.qcow2")
+        try Data("other".utf8).write(to: URL(fileURLWithPath: state.path + "/other.qcow2"))
+        let held = try SavedBootSlot.claim(stateDirectory: state.path, key: "busy")
+        try held.commit(SavedBootRecord(uuid: "u", savedAt: 1, image: image, bootSeconds: 1))
+        SavedBootSlot.pruneStale(stateDirectory: state.path, keeping: "new", image: image)
+        let left = try FileManager.default.contentsOfDirectory(atPath: SavedBootSlot.root(stateDirectory: state.path)).sorted()
+        #expect(left == ["busy", "other"], "the old key and the deleted image's go; a running machine's and another image's stay")
+    }
+}
