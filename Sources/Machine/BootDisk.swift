@@ -21,8 +21,27 @@ struct BootDisk: Equatable {
         }
     }
 
-    /// The disk of `image`, unpacked into `scratch` when it is an archive.
+    /// The disk of `image`, unpacked into `scratch` when it is an archive, converted there when
+    /// libvirt cannot name its format.
     static func open(_ image: String, scratch: String) throws -> BootDisk {
+        try readableByLibvirt(opened(image, scratch: scratch), scratch: scratch)
+    }
+
+    /// Formats QEMU reads and libvirt cannot name: with its storage-file module (Debian's
+    /// libvirt-daemon, which harness needs for saved boots) libvirt follows an overlay's backing
+    /// chain itself and opens such a backing file as raw.
+    static let formatsLibvirtLacks: Set = ["vhdx"]
+
+    /// `disk`, or a qcow2 copy of it in `scratch` when libvirt lacks its format.
+    private static func readableByLibvirt(_ disk: BootDisk, scratch: String) throws -> BootDisk {
+        guard formatsLibvirtLacks.contains(disk.format) else { return disk }
+        let copy = scratch + "/disk.qcow2"
+        Console.progress("Converting \(disk.path) to qcow2 (libvirt cannot name the \(disk.format) format)")
+        try Program.check(["qemu-img", "convert", "-q", "-f", disk.format, "-O", "qcow2", disk.path, copy])
+        return BootDisk(path: copy, format: "qcow2")
+    }
+
+    private static func opened(_ image: String, scratch: String) throws -> BootDisk {
         let path = URL(fileURLWithPath: image).standardizedFileURL.path
         if let format = format(ofFileNamed: path) { return BootDisk(path: path, format: format) }
         if path.hasSuffix(".tar.gz") || path.hasSuffix(".tgz") {

@@ -99,7 +99,7 @@ extension Machine {
         var bootedAgain = false
         do {
             try save(into: slot)
-            SavedBootSlot.pruneStale(stateDirectory: options.stateDirectory, keeping: slot.key, image: options.image)
+            SavedBootSlot.pruneStale(stateDirectory: options.stateDirectory)
             guard let record = slot.record else { throw MachineError("\(slot.directory): the save has no record") }
             let restoring = Date()
             (domain, definition) = try Self.startRestored(from: slot, record: record, definition: definition,
@@ -145,7 +145,9 @@ extension Machine {
         try FileManager.default.moveItem(atPath: overlayPath, toPath: slot.disk)
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: slot.disk)
         try FileManager.default.copyItem(atPath: consolePath, toPath: slot.console)
-        try slot.commit(SavedBootRecord(uuid: uuid, savedAt: Date().timeIntervalSince1970, image: options.image,
+        let image = URL(fileURLWithPath: options.image).standardizedFileURL.path
+        try slot.commit(SavedBootRecord(uuid: uuid, savedAt: Date().timeIntervalSince1970, image: image,
+                                        imageIdentity: SavedBootSlot.fileIdentity(image) ?? "",
                                         bootSeconds: started.timeIntervalSince(bootClock.poweredOn)))
         Console.progress(String(format: "Saved in %.1f s", Date().timeIntervalSince(started)))
     }

@@ -8,8 +8,10 @@ struct SavedBootRecord: Codable, Equatable {
     var uuid: String
     /// Seconds since 1970.
     var savedAt: Double
-    /// The image booted (the key names its file; this is for pruning and for people).
+    /// The image booted, and its file's identity then (`fileIdentity`): a save of an image
+    /// whose file changed since, or is gone, is pruned.
     var image: String
+    var imageIdentity: String
     /// Power-on until the guest was checked, the time a restore saves.
     var bootSeconds: Double
 }
@@ -74,7 +76,7 @@ final class SavedBootSlot {
 
     /// Path, device, inode, size and change time: what changes when a file is written again
     /// or replaced, without reading gigabytes.
-    private static func fileIdentity(_ path: String) -> String? {
+    static func fileIdentity(_ path: String) -> String? {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         return "\(path) \(status.st_dev) \(status.st_ino) \(status.st_size) \(status.st_ctim.tv_sec).\(status.st_ctim.tv_nsec)"
@@ -111,18 +113,18 @@ final class SavedBootSlot {
         for path in [recordPath, stateFile, disk, console] { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Removes the saves of `image` under other keys (the image was built again, or the
-    /// machine changed) and of images that are gone, except those a machine is running from.
-    static func pruneStale(stateDirectory: String, keeping key: String, image: String) {
+    /// Removes the saves of images whose file changed since (built again) or is gone, except
+    /// those a machine is running from.
+    static func pruneStale(stateDirectory: String) {
         let root = root(stateDirectory: stateDirectory)
-        keys: for other in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where other != key {
-            let parent = root + "/" + other
+        keys: for key in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            let parent = root + "/" + key
             let slots = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
-            let images = slots.compactMap { slot -> String? in
+            let records = slots.compactMap { slot -> SavedBootRecord? in
                 guard let data = FileManager.default.contents(atPath: parent + "/" + slot + "/saved.json") else { return nil }
-                return (try? JSONDecoder().decode(SavedBootRecord.self, from: data))?.image
+                return try? JSONDecoder().decode(SavedBootRecord.self, from: data)
             }
-            guard images.contains(where: { $0 == image || !FileManager.default.fileExists(atPath: $0) }) else { continue }
+            guard records.contains(where: { fileIdentity($0.image) != $0.imageIdentity }) else { continue }
             // Every slot's lock, or none: a slot in use keeps the key.
             var held: [Int32] = []
             defer { held.forEach { close($0) } }

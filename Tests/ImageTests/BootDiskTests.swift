@@ -16,6 +16,21 @@ import ToolSupport
         #expect(BootDisk.format(ofFileNamed: "os-gcp.tar.gz") == nil)
     }
 
+    /// libvirt opens a VHDX backing file as raw (it has no name for the format): the disk
+    /// boots from a qcow2 copy in the machine's scratch, with the same bytes.
+    @Test func aVHDXBootsFromACopyLibvirtCanName() throws {
+        let scratch = try TemporaryDirectory(prefix: "boot-disk-vhdx-")
+        defer { scratch.remove() }
+        try Program.check(["truncate", "-s", "16M", scratch.path + "/disk.raw"])
+        try Program.check(["sh", "-c", "printf 'EFI PART' | dd of=\(scratch.path)/disk.raw bs=512 seek=1 conv=notrunc status=none"])
+        try Program.check(["qemu-img", "convert", "-q", "-O", "vhdx", scratch.path + "/disk.raw", scratch.path + "/os-hyperv.vhdx"])
+        let machine = scratch.path + "/machine"
+        try FileManager.default.createDirectory(atPath: machine, withIntermediateDirectories: false)
+        let disk = try BootDisk.open(scratch.path + "/os-hyperv.vhdx", scratch: machine)
+        #expect(disk == BootDisk(path: machine + "/disk.qcow2", format: "qcow2"))
+        try Program.check(["qemu-img", "compare", "-q", "-f", "raw", "-F", "qcow2", scratch.path + "/disk.raw", disk.path])
+    }
+
     @Test func archivesGiveUpTheirDiskOnly() throws {
         let scratch = try TemporaryDirectory(prefix: "boot-disk-")
         defer { scratch.remove() }

@@ -39,7 +39,8 @@ import ToolSupport
         #expect(first?.record == nil)
         try Data("state".utf8).write(to: URL(fileURLWithPath: try #require(first).stateFile))
         #expect(first?.record == nil, "a save without its record is incomplete")
-        let record = SavedBootRecord(uuid: "3f2c1d7e-0000-4000-8000-000000000001", savedAt: 1_800_000_000, image: "/images/a.qcow2", bootSeconds: 30)
+        let record = SavedBootRecord(uuid: "3f2c1d7e-0000-4000-8000-000000000001", savedAt: 1_800_000_000, image: "/images/a.qcow2",
+                                     imageIdentity: "/images/a.qcow2 1 2 3 4.5", bootSeconds: 30)
         try first?.commit(record)
         #expect(first?.record == record)
         let firstDirectory = first?.directory
@@ -50,23 +51,33 @@ import ToolSupport
         #expect(again.record == nil && !FileManager.default.fileExists(atPath: again.stateFile))
     }
 
-    @Test func savesOfAnImageUnderAnotherKeyGoUnlessAMachineRunsFromThem() throws {
+    @Test func savesOfAnImageBuiltAgainOrGoneAreRemovedUnlessAMachineRunsFromThem() throws {
         let state = try TemporaryDirectory(prefix: "saved-boot-prune-")
         defer { state.remove() }
-        let image = state.path + "/disk.qcow2"
-        try Data("image".utf8).write(to: URL(fileURLWithPath: image))
-        func save(_ key: String, image: String) throws {
-            try SavedBootSlot.claim(stateDirectory: state.path, key: key)
-                .commit(SavedBootRecord(uuid: "u", savedAt: 1, image: image, bootSeconds: 1))
+        func image(_ name: String) throws -> String {
+            let path = state.path + "/" + name
+            try Data(name.utf8).write(to: URL(fileURLWithPath: path))
+            return path
         }
-        try save("old", image: image)
-        try save("gone", image: state.path + "/deleted.qcow2")
-        try save("other", image: state.path + "/other.qcow2")
-        try Data("other".utf8).write(to: URL(fileURLWithPath: state.path + "/other.qcow2"))
-        let held = try SavedBootSlot.claim(stateDirectory: state.path, key: "busy")
-        try held.commit(SavedBootRecord(uuid: "u", savedAt: 1, image: image, bootSeconds: 1))
-        SavedBootSlot.pruneStale(stateDirectory: state.path, keeping: "new", image: image)
+        func save(_ key: String, image: String) throws -> SavedBootSlot {
+            let slot = try SavedBootSlot.claim(stateDirectory: state.path, key: key)
+            try slot.commit(SavedBootRecord(uuid: "u", savedAt: 1, image: image,
+                                            imageIdentity: try #require(SavedBootSlot.fileIdentity(image)), bootSeconds: 1))
+            return slot
+        }
+        let rebuilt = try image("rebuilt.qcow2"), deleted = try image("deleted.qcow2"), kept = try image("kept.qcow2")
+        _ = try save("rebuilt", image: rebuilt)
+        _ = try save("deleted", image: deleted)
+        _ = try save("kept", image: kept)
+        _ = try save("kept-other-machine", image: kept)
+        let running = try save("running", image: rebuilt)
+        Thread.sleep(forTimeInterval: 0.01)
+        _ = try image("rebuilt.qcow2")
+        try FileManager.default.removeItem(atPath: deleted)
+        SavedBootSlot.pruneStale(stateDirectory: state.path)
         let left = try FileManager.default.contentsOfDirectory(atPath: SavedBootSlot.root(stateDirectory: state.path)).sorted()
-        #expect(left == ["busy", "other"], "the old key and the deleted image's go; a running machine's and another image's stay")
+        #expect(left == ["kept", "kept-other-machine", "running"],
+                "a rebuilt or deleted image's saves go; an unchanged image's stay, for every machine; a running machine's stay")
+        _ = running
     }
 }
