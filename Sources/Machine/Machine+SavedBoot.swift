@@ -97,8 +97,10 @@ extension Machine {
         guard let slot = savedBootSlot, let disks = heldBackDisks else { return false }
         heldBackDisks = nil
         var bootedAgain = false
+        var saved = false
         do {
             try save(into: slot)
+            saved = true
             SavedBootSlot.pruneStale(stateDirectory: options.stateDirectory)
             guard let record = slot.record else { throw MachineError("\(slot.directory): the save has no record") }
             let restoring = Date()
@@ -108,10 +110,12 @@ extension Machine {
             try setClockToHost()
             Console.progress(String(format: "%@ restored from the save in %.1f s", name, Date().timeIntervalSince(restoring)))
         } catch {
+            // The slot stays held: this machine keeps its name.
             slot.discard()
-            savedBootSlot = nil
             definition.uuid = nil
-            if domain.isActive {
+            // A save that failed before it stopped the machine leaves it running as it was; a
+            // restore of the save that failed (or does not answer) leaves none to go on with.
+            if !saved && domain.isActive {
                 Console.progress("\(name): its first boot could not be saved (\(error)); it goes on, and later boots of \(options.image) boot too")
             } else {
                 Console.progress("\(name): its first boot could not be saved and restored (\(error)); it boots again")
