@@ -9,6 +9,13 @@ struct BootDisk: Equatable {
     let path: String
     let format: String
 
+    /// A new qcow2 overlay at `path` backed by this disk, as large as `size` when given (the
+    /// guest sees the disk grown).
+    func createOverlay(at path: String, size: UInt64? = nil) throws {
+        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", format, "-b", self.path, path]
+                          + (size.map { ["\($0)"] } ?? []))
+    }
+
     /// The format a file name says, or nil for the archives and names that say nothing.
     static func format(ofFileNamed name: String) -> String? {
         switch (name as NSString).pathExtension.lowercased() {

@@ -58,7 +58,7 @@ extension Machine {
     /// `definition`'s name and paths and the save's UUID.
     private static func startRestored(from slot: SavedBootSlot, record: SavedBootRecord, definition: DomainDefinition,
                                       connection: LibvirtConnection, creation: NSLock) throws -> (Domain, DomainDefinition) {
-        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", slot.disk, definition.disk])
+        try BootDisk(path: slot.disk, format: "qcow2").createOverlay(at: definition.disk)
         var restored = definition
         restored.uuid = record.uuid
         restored.extraDisks = []
@@ -130,9 +130,7 @@ extension Machine {
     /// Boots the image again as `boot` does, on a new overlay.
     private func bootAgainOnAFreshOverlay() throws {
         powerOff()
-        let disk = try BootDisk.open(options.image, scratch: scratch.path)
-        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk.format, "-b", disk.path, overlayPath]
-                          + (options.diskSize.map { ["\($0)"] } ?? []))
+        try BootDisk.open(options.image, scratch: scratch.path).createOverlay(at: overlayPath, size: options.diskSize)
         startBootClock(isReboot: false)
         domain = try creation.withLock { try connection.createDomain(xml: definition.xml) }
         try waitForChannel()

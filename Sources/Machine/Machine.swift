@@ -113,8 +113,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         // A boot to be saved runs without the extra disks: `keepFirstBoot` plugs them in after
         // the save, as every restore of it does.
         if slot != nil { definition.extraDisks = [] }
-        try Program.check(["qemu-img", "create", "-q", "-f", "qcow2", "-F", disk.format, "-b", disk.path, overlay]
-                          + (options.diskSize.map { ["\($0)"] } ?? []))
+        try disk.createOverlay(at: overlay, size: options.diskSize)
         Console.progress("Booting \(options.image) as \(name)")
         let poweredOn = Date()
         let domain = try start(name, on: connection, creation: creation) { try connection.createDomain(xml: definition.xml) }
