@@ -15,7 +15,7 @@ final class GuestSession {
     /// Disks attached at every boot (the kola test disk, scratch disks).
     var bootDisks: [AttachedDisk] = []
     /// Whether the first boots of the image under test may be restored from its saved first
-    /// boot (`SpawnOptions.restore`): the run's `--restore` says yes, a test tagged `first-boot`
+    /// boot (`SpawnOptions.restore`): the run's `--no-restore` and a test tagged `first-boot`
     /// say no.
     var restoresFirstBoots = true
     /// Run after every boot, reboot and power-on, once the guest is up (mounting a disk, say).

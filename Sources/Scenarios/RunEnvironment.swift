@@ -24,7 +24,7 @@ public final class RunEnvironment: @unchecked Sendable {
     /// packages): scenarios tagged `default-image` are skipped on any other.
     public let imageIsDefault: Bool
     /// Whether a test's first boot of the image under test may be a restore of the image's
-    /// saved first boot (`--restore`).
+    /// saved first boot (`--no-restore` says no).
     public let restoresFirstBoots: Bool
     /// vCPUs per guest.
     public let vcpus: Int

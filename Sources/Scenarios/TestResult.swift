@@ -38,7 +38,7 @@ public struct TestResult: Codable, Sendable {
             /// Power restored after the power was cut.
             case powerOn = "power-on"
             /// A fresh machine restored from the image's saved first boot (`harness run` saves
-            /// one per image and machine shape with `--restore`).
+            /// one per image and machine shape; `--no-restore` boots every machine).
             case restore
         }
 

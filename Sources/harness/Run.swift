@@ -48,8 +48,8 @@ struct Run: ParsableCommand {
     @Option(help: "A kola denylist (YAML: pattern, tracker, snooze) of tests to skip.")
     var denylist: String?
 
-    @Flag(help: "Restore each test's first boot of the image from the image's saved first boot (saved by the first test that boots it); tests tagged first-boot always boot.")
-    var restore = false
+    @Flag(help: "Boot every machine: no test's first boot is restored from the image's saved first boot (tests tagged first-boot always boot).")
+    var noRestore = false
 
     @Flag(help: "Keep a failed test's disk (OUTPUT/NAME/disk.qcow2) to boot with harness spawn.")
     var keepFailed = false
@@ -148,7 +148,7 @@ struct Run: ParsableCommand {
                                              outputDirectory: outputDirectory, connectURI: connect, keepFailed: keepFailed,
                                              channel: channelKind, client: client.flatMap(GuestClient.init(rawValue:)),
                                              imageIsDefault: repo == nil && treefile == nil, update: updateCommit,
-                                             restoresFirstBoots: restore,
+                                             restoresFirstBoots: !noRestore,
                                              vcpus: vcpus ?? RunEnvironment.defaultVCPUs(parallel: parallel))
         defer { environment.finish() }
         let results = TestScheduler(environment: environment, options: options).run(selection)

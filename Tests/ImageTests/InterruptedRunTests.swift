@@ -18,7 +18,7 @@ extension DefaultImageBootTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: HarnessExecutable.path)
             process.arguments = ["run", "--state-dir", DefaultImageBootTests.stateDirectory, "--project", TestPaths.packageRoot,
-                                 "--output", output, "ext.harness.mounts"]
+                                 "--output", output, "--no-restore", "ext.harness.mounts"]
             // Scratch of its own, so that no harness a parallel test starts sweeps it.
             process.environment = ProcessInfo.processInfo.environment.merging(
                 ["LIBVIRT_LOG_OUTPUTS": "4:stderr", "TMPDIR": Self.scratchParent]) { $1 }

@@ -68,7 +68,7 @@ import ToolSupport
     }
 
     /// A test's first boot of the image asks for a restore of its saved first boot, unless the
-    /// run did not ask (`--restore`) or the test is tagged `first-boot`; a restored boot is marked on
+    /// run says `--no-restore` or the test is tagged `first-boot`; a restored boot is marked on
     /// the timeline and has no profile (its guest remembers the saved boot); once checked, every
     /// first boot is offered to the machine to keep (to save, when it booted for real); the
     /// reboots that follow are real.

@@ -7,7 +7,7 @@
 #             answered ("ready" in the boot profile)
 #   restore   harness spawn --restore IMAGE --exec true --profile, after one spawn that saved
 #             the first boot: the restore's start until the guest answered with its clock set
-#   scenarios harness run of BENCH_SCENARIOS in each of BENCH_MODES: "boot" (every
+#   scenarios harness run of BENCH_SCENARIOS in each of BENCH_MODES: "no-restore" (every
 #             machine boots), "restore" (first boots restored; the first one saves), "parallel2"
 #             (restore, --parallel 2: one vCPU each on 2 cores) and "vcpus1" (restore, serial,
 #             one vCPU)
@@ -16,7 +16,7 @@
 # Environment: BENCH_STATE_DIR (default /var/tmp/harness-boot-tests: its Debian base is
 # cached), BENCH_WORK_DIR (default /var/tmp/bench-boot), BENCH_ROUNDS (5),
 # BENCH_SCENARIOS (default "upgrade-rollback layering override-replace"), BENCH_MODES
-# (default "boot restore parallel2 vcpus1"; empty for the boots alone).
+# (default "no-restore restore parallel2 vcpus1"; empty for the boots alone).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
@@ -26,7 +26,7 @@ readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-boot}
 readonly ROUNDS=${BENCH_ROUNDS:-5}
 read -r -a SCENARIOS <<<"${BENCH_SCENARIOS:-upgrade-rollback layering override-replace}"
-read -r -a MODES <<<"${BENCH_MODES-boot restore parallel2 vcpus1}"
+read -r -a MODES <<<"${BENCH_MODES-no-restore restore parallel2 vcpus1}"
 readonly SCENARIOS MODES
 readonly HARNESS="$PROJECT_DIR/.build/release/harness"
 readonly TREEFILE="$PROJECT_DIR/images/debian-bookworm/treefile.yaml"
@@ -103,10 +103,10 @@ SAVED_BYTES=$(du -sb "$STATE_DIR/saved-boots" | cut -f1)
 rm -rf "$STATE_DIR/saved-boots"
 for mode in "${MODES[@]}"; do
     case $mode in
-        boot) arguments=() ;;
-        restore) arguments=(--restore) ;;
-        parallel2) arguments=(--restore --parallel 2) ;;
-        vcpus1) arguments=(--restore --vcpus 1) ;;
+        no-restore) arguments=(--no-restore) ;;
+        restore) arguments=() ;;
+        parallel2) arguments=(--parallel 2) ;;
+        vcpus1) arguments=(--vcpus 1) ;;
         *) log "unknown mode $mode"; exit 1 ;;
     esac
     log "scenarios, $mode: harness run ${arguments[*]} ${SCENARIOS[*]}"
