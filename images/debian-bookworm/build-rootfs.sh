@@ -10,10 +10,14 @@
 #   agent, bubblewrap and rpm, and the runtime libraries treectl links;
 # - sshd, and systemd-networkd taking DHCP on any Ethernet link, for `harness run --channel
 #   ssh` (machines booted for the guest agent have no network card at all);
-# - the Debian kernel and a dracut initramfs with the ostree module, virtio drivers and the
-#   disk drivers of the platforms images are built for (NVMe, AHCI, VMware's SCSI, Hyper-V,
-#   Xen) (initramfs-tools conflicts with dracut, so the kernel comes after debootstrap, with
-#   INITRD=No so that no default initramfs is built for nothing);
+# - the Debian kernel and a lean dracut initramfs: the ostree module, ext4, and only the disk
+#   drivers of the platforms images are built for (virtio, NVMe, AHCI, VMware's SCSI, Hyper-V,
+#   Xen) and of common metal (USB sticks, SD cards, LSI and MegaRAID HBAs), zstd-compressed.
+#   dracut's generic initramfs (every storage, HID, network and filesystem module: 39 MB
+#   gzip, 134 MB unpacked) took 12.7-13.5 s from QEMU's start to initrd-switch-root under
+#   TCG; this one (13 MB, 41 MB unpacked) 8.6-8.7 s. initramfs-tools conflicts with dracut, so
+#   the kernel comes after debootstrap, with INITRD=No so that no default initramfs is built
+#   for nothing;
 # - first-boot configuration: Debian's cloud-init (NoCloud seeds and the clouds' metadata; it
 #   disables itself when ds-identify finds no datasource) and harness-growfs.service, which
 #   grows /sysroot's partition and filesystem to the end of the disk on every boot
@@ -46,6 +50,8 @@ trap cleanup EXIT
 packages=(
     systemd-sysv systemd udev dbus kmod e2fsprogs procps iproute2
     ostree ostree-boot qemu-guest-agent bubblewrap rpm openssh-server
+    # dracut's compressor
+    zstd
     # treectl's runtime libraries
     libostree-1-1 libglib2.0-0 libdnf2 librepo0 libsolv1 libsolvext1 librpm9 libarchive13
 )
@@ -66,7 +72,9 @@ chroot "$root" env DEBIAN_FRONTEND=noninteractive \
 kver=$(ls "$root/lib/modules" | sort -V | tail -n 1)
 echo "== initramfs for $kver" >&2
 chroot "$root" dracut --force --no-hostonly --add ostree \
-    --add-drivers "virtio_blk virtio_pci virtio_scsi virtio_net virtio_console nvme ahci sd_mod mptspi vmw_pvscsi hv_vmbus hv_storvsc xen-blkfront" \
+    --omit "crypt dm nvdimm lunmask resume virtiofs terminfo overlay-root" \
+    --drivers "virtio_blk virtio_pci virtio_scsi virtio_console nvme ahci sd_mod mptspi vmw_pvscsi hv_vmbus hv_storvsc xen-blkfront usb_storage uas xhci_pci ehci_pci sdhci_pci mmc_block megaraid_sas mpt3sas" \
+    --filesystems ext4 --compress zstd \
     --kver "$kver" "/boot/initrd.img-$kver" >&2
 unmount_all
 
