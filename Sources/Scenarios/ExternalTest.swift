@@ -37,14 +37,23 @@ public struct ExternalTestMetadata: Sendable, Equatable {
     public var exclusive: Bool
     /// `description`; nil when absent or empty.
     public var description: String?
-    /// Keys kola knows that were given but that `harness run` does not act on (`architectures`,
-    /// `platforms`, `injectContainer`, ...), sorted, so the runner can warn about them.
+    /// `minDisk`, in GiB: the boot disk's size at least; nil when absent or 0.
+    public var minDiskGiB: Int?
+    /// `architectures`, `platforms` and `distros`: where kola runs the test; nil when absent.
+    public var architectures: KolaScope?
+    public var platforms: KolaScope?
+    public var distros: KolaScope?
+    /// `requiredTag`: the test runs only when the run asks for this tag (or names the test).
+    public var requiredTag: String?
+    /// Keys kola knows that were given but that `harness run` does not act on
+    /// (`additionalNics`, `injectContainer`, ...), sorted, so the runner can warn about them.
     public var ignoredKeys: [String]
 
     public init(
         tags: [String] = [], timeoutMinutes: Int? = nil, minMemoryMiB: Int? = nil,
         additionalDisks: [String] = [], appendKernelArgs: String? = nil, exclusive: Bool = true,
-        description: String? = nil, ignoredKeys: [String] = []
+        description: String? = nil, minDiskGiB: Int? = nil, architectures: KolaScope? = nil, platforms: KolaScope? = nil,
+        distros: KolaScope? = nil, requiredTag: String? = nil, ignoredKeys: [String] = []
     ) {
         self.tags = tags
         self.timeoutMinutes = timeoutMinutes
@@ -53,8 +62,49 @@ public struct ExternalTestMetadata: Sendable, Equatable {
         self.appendKernelArgs = appendKernelArgs
         self.exclusive = exclusive
         self.description = description
+        self.minDiskGiB = minDiskGiB
+        self.architectures = architectures
+        self.platforms = platforms
+        self.distros = distros
+        self.requiredTag = requiredTag
         self.ignoredKeys = ignoredKeys
     }
+
+    /// How long the test may run: `timeoutMin`, else kola's defaults, 10 minutes for a test
+    /// with a machine of its own and 1 for one sharing a machine (`exclusive: false`).
+    public var timeout: TimeInterval {
+        TimeInterval((timeoutMinutes ?? (exclusive ? 10 : 1)) * 60)
+    }
+}
+
+/// kola's `architectures`, `platforms` or `distros` value: a whitespace-separated list of the
+/// names the test runs on, or, written with a leading `!`, of those it never runs on.
+public struct KolaScope: Sendable, Equatable, CustomStringConvertible {
+    public var names: [String]
+    /// The list names exclusions (`"!s390x ppc64le"`).
+    public var excludes: Bool
+
+    public init(names: [String], excludes: Bool = false) {
+        self.names = names
+        self.excludes = excludes
+    }
+
+    /// Reads kola's string form; nil for an empty one (no restriction).
+    init?(_ text: String) {
+        let excludes = text.hasPrefix("!")
+        let names = text.dropFirst(excludes ? 1 : 0).split(whereSeparator: \.isWhitespace).map(String.init)
+        guard excludes || !names.isEmpty else { return nil }
+        self.init(names: names, excludes: excludes)
+    }
+
+    /// Whether a run on `name` is in scope; an unknown name (nil) is in scope only of an
+    /// exclusion list, as kola compares its empty default with the list.
+    public func admits(_ name: String?) -> Bool {
+        guard let name else { return excludes }
+        return names.contains(name) != excludes
+    }
+
+    public var description: String { (excludes ? "!" : "") + names.joined(separator: " ") }
 }
 
 /// One in-guest test in kola's external-test form: an executable, run as a systemd unit in
@@ -75,34 +125,72 @@ public struct ExternalTest: Sendable {
     /// machine with that Ignition config.
     public var ignitionConfig: String?
     public var metadata: ExternalTestMetadata
+
+    /// The tag kola gives every external test.
+    public static let externalTag = "external"
+    /// The tag that turns kola's checks of the console (and harness's) off: for tests that
+    /// panic or warn on purpose.
+    public static let skipBaseChecksTag = "skip-base-checks"
 }
 
 /// Finds external tests the way `kola run -E DIR` does.
 public enum ExternalTestDiscovery {
-    /// The tests under `directory`: in `directory/tests/kola` when that exists (an upstream
-    /// project's layout), else in `directory` itself. Every directory below is searched; an
+    /// Where the tests of a directory are.
+    public enum Layout: Sendable {
+        /// An upstream project's (`kola run -E DIR`): in `DIR/tests/kola`; none without it.
+        case project
+        /// The directory is the tests' own (this checkout's `kola-like/`).
+        case testsDirectory
+    }
+
+    /// What a directory holds: its tests, and what kola would warn about while finding them.
+    public struct Found: Sendable {
+        public var tests: [ExternalTest]
+        public var warnings: [String]
+    }
+
+    /// The tests under `directory` (see `Layout`). Every directory below is searched; an
     /// executable file (executable by others, as kola checks) is a test, except inside `data`
     /// directories. Names start with `ext.<projectName>`, the project name defaulting to the
     /// basename of `directory`. Sorted by name.
     /// - Throws: `KolaFileError` for unreadable or invalid metadata, `config.fcc`, or two tests
     ///   with one name.
-    public static func discover(in directory: String, projectName: String? = nil) throws -> [ExternalTest] {
+    public static func discover(in directory: String, projectName: String? = nil, layout: Layout = .project) throws -> Found {
         let root = URL(fileURLWithPath: directory).standardizedFileURL
-        let kolaDirectory = root.appendingPathComponent("tests/kola").path
-        let testsDirectory = isDirectory(kolaDirectory) ? kolaDirectory : root.path
-        var tests: [ExternalTest] = []
-        try collect(in: testsDirectory, prefix: "ext.\(projectName ?? root.lastPathComponent)", into: &tests)
-        tests.sort { $0.name < $1.name }
-        for (first, second) in zip(tests, tests.dropFirst()) where first.name == second.name {
-            throw KolaFileError(file: second.executable, "test name '\(second.name)' is also the name of \(first.executable)")
+        var found = Found(tests: [], warnings: [])
+        let testsDirectory: String
+        switch layout {
+        case .testsDirectory:
+            testsDirectory = root.path
+        case .project:
+            testsDirectory = root.appendingPathComponent("tests/kola").path
+            guard isDirectory(testsDirectory) else {
+                found.warnings.append("\(root.path): no tests/kola directory, so no tests (kola run -E looks only there)")
+                return found
+            }
         }
-        return tests
+        try collect(in: testsDirectory, prefix: "ext.\(projectName ?? root.lastPathComponent)", into: &found)
+        found.tests.sort { $0.name < $1.name }
+        try requireDistinctNames(found.tests)
+        return found
+    }
+
+    /// kola registers every test under its name once: a second is an error naming both.
+    public static func requireDistinctNames(_ tests: [ExternalTest]) throws {
+        var seen: [String: String] = [:]
+        for test in tests {
+            if let other = seen[test.name] {
+                throw KolaFileError(file: test.executable, "test name '\(test.name)' is also the name of \(other)")
+            }
+            seen[test.name] = test.executable
+        }
     }
 
     /// One directory, as kola's `registerTestDir`: its executables are tests, `kola.json` is
     /// their metadata, `data` is their data, other directories are searched with the prefix
-    /// extended by their name. `kola.json` does not reach into subdirectories.
-    private static func collect(in directory: String, prefix: String, into tests: inout [ExternalTest]) throws {
+    /// extended by their name. `kola.json` does not reach into subdirectories. A file that is
+    /// not executable but starts with `#!` is warned about, as kola does.
+    private static func collect(in directory: String, prefix: String, into found: inout Found) throws {
         let entries: [String]
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
@@ -132,17 +220,25 @@ public enum ExternalTestDiscovery {
             } else if isDirectory && entry == "data" {
                 dataDirectory = path
             } else if isDirectory {
-                try collect(in: path, prefix: "\(prefix).\(entry)", into: &tests)
+                try collect(in: path, prefix: "\(prefix).\(entry)", into: &found)
+            } else if isRegular && startsWithShebang(path) {
+                found.warnings.append("\(path): starts with #! but is not executable by others (chmod a+x to make it a test)")
             }
         }
         for executable in executables {
             let base = (executable as NSString).lastPathComponent
             let name = executables.count == 1 && base == "test.sh" ? prefix : "\(prefix).\(base)"
             let metadata = try MetadataParser.inline(in: executable) ?? directoryMetadata ?? ExternalTestMetadata()
-            tests.append(ExternalTest(
+            found.tests.append(ExternalTest(
                 name: name, executable: executable, directory: directory,
                 dataDirectory: dataDirectory, ignitionConfig: ignitionConfig, metadata: metadata))
         }
+    }
+
+    private static func startsWithShebang(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 2)) == Data("#!".utf8)
     }
 
     private static func isDirectory(_ path: String) -> Bool {
@@ -251,9 +347,10 @@ private struct MetadataProblem: Error {
 private enum MetadataKey: String, CodingKey {
     // Acted on.
     case tags, timeoutMin, minMemory, additionalDisks, appendKernelArgs, exclusive, description
+    case architectures, platforms, distros, requiredTag, minDisk
     // Accepted, type-checked, and listed in `ignoredKeys`.
-    case architectures, platforms, distros, requiredTag, primaryDisk, injectContainer, numaNodes
-    case minDisk, additionalNics, appendFirstbootKernelArgs, conflicts, allowConfigWarnings
+    case primaryDisk, injectContainer, numaNodes
+    case additionalNics, appendFirstbootKernelArgs, conflicts, allowConfigWarnings
     case noInstanceCreds, instanceType, bindMountHostRO, creationDate, bootFrom, requiredHostPorts
 
     enum Shape: String {
@@ -276,7 +373,8 @@ private enum MetadataKey: String, CodingKey {
 
     var isActedOn: Bool {
         switch self {
-        case .tags, .timeoutMin, .minMemory, .additionalDisks, .appendKernelArgs, .exclusive, .description: true
+        case .tags, .timeoutMin, .minMemory, .additionalDisks, .appendKernelArgs, .exclusive, .description,
+             .architectures, .platforms, .distros, .requiredTag, .minDisk: true
         default: false
         }
     }
@@ -336,6 +434,11 @@ private struct MetadataDocument: Decodable {
             appendKernelArgs: try nonEmpty(.appendKernelArgs),
             exclusive: try value(.exclusive) ?? true,
             description: try nonEmpty(.description),
+            minDiskGiB: try positive(.minDisk),
+            architectures: try value(.architectures, as: String.self).flatMap(KolaScope.init),
+            platforms: try value(.platforms, as: String.self).flatMap(KolaScope.init),
+            distros: try value(.distros, as: String.self).flatMap(KolaScope.init),
+            requiredTag: try nonEmpty(.requiredTag),
             ignoredKeys: container.allKeys.filter { !$0.isActedOn }.map(\.rawValue).sorted())
     }
 }

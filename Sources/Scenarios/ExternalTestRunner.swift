@@ -44,11 +44,12 @@ struct ExternalTestRunner {
             rm -rf \(data) \(Self.markFile)
             if [ -d \(Self.mountPoint)/\(test.name)/data ]; then cp -a \(Self.mountPoint)/\(test.name)/data \(data); else mkdir -p \(data); fi
             """)
-        let timeout = TimeInterval((test.metadata.timeoutMinutes ?? 10) * 60)
+        let timeout = test.metadata.timeout
         var mark: String?
         for _ in 0...Self.rebootLimit {
             try installRebootCommand()
-            var environment = ["KOLA_TEST=" + test.name, "KOLA_EXT_DATA=" + data, "HOME=/root"]
+            var environment = ["KOLA_TEST=" + test.name, "KOLA_TEST_EXE=" + URL(fileURLWithPath: test.executable).lastPathComponent,
+                               "KOLA_EXT_DATA=" + data, "HOME=/root"]
             if let mark { environment.append("AUTOPKGTEST_REBOOT_MARK=" + mark) }
             switch try runOnce(installed, environment: environment, timeout: timeout) {
             case .exited(let result):
@@ -93,7 +94,7 @@ struct ExternalTestRunner {
             }
             Thread.sleep(forTimeInterval: 0.5)
         }
-        throw ScenarioError("\(executable) did not finish within \(Int(timeout / 60)) min (kola's timeoutMin)")
+        throw ScenarioError("\(executable) did not finish within \(Int(timeout / 60)) min (kola's timeoutMin, or its default)")
     }
 
     /// `/tmp/autopkgtest-reboot MARK`: leaves the mark and waits for the machine to reboot.

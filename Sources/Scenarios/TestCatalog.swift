@@ -20,10 +20,16 @@ public enum TestEntry: Sendable {
         }
     }
 
+    /// kola's `requiredTag`, which `--tag` selects as it selects a tag.
+    var requiredTags: [String] {
+        if case .external(let test) = self, let tag = test.metadata.requiredTag { [tag] } else { [] }
+    }
+
+    /// Its tags; kola tags every external test `external`, before the test's own.
     public var tags: [String] {
         switch self {
         case .scenario(let scenario): scenario.tags
-        case .external(let test): test.metadata.tags
+        case .external(let test): [ExternalTest.externalTag] + test.metadata.tags.filter { $0 != ExternalTest.externalTag }
         }
     }
 
@@ -43,12 +49,13 @@ public enum TestEntry: Sendable {
     }
 
     /// Whether it needs a machine of its own (every scenario; kola tests unless they say
-    /// `exclusive: false`, or need kernel arguments or disks of their own).
+    /// `exclusive: false`, or need kernel arguments, disks or a disk size of their own).
     public var exclusive: Bool {
         switch self {
         case .scenario: true
         case .external(let test):
             test.metadata.exclusive || test.metadata.appendKernelArgs != nil || !test.metadata.additionalDisks.isEmpty
+                || test.metadata.minDiskGiB != nil
         }
     }
 }
@@ -57,6 +64,9 @@ public enum TestEntry: Sendable {
 /// or the external tests of `-E` directories; and the selection `harness run` makes of them.
 public struct TestCatalog: Sendable {
     public var entries: [TestEntry]
+    /// What finding the kola tests turned up that kola warns about (a file with `#!` that is
+    /// not executable, an `-E` directory without `tests/kola`).
+    public var warnings: [String] = []
 
     /// The checkout's tests, or, when `externalDirectories` is not empty, only the tests
     /// found in those (as `kola run -E`).
@@ -66,8 +76,10 @@ public struct TestCatalog: Sendable {
     public static func load(project: ProjectLayout, externalDirectories: [String] = [], scenarioDirectories: [String] = [],
                             parameters: [String: String] = [:]) throws -> TestCatalog {
         if !externalDirectories.isEmpty {
-            let tests = try externalDirectories.flatMap { try ExternalTestDiscovery.discover(in: $0) }
-            return TestCatalog(entries: tests.map(TestEntry.external))
+            let found = try externalDirectories.map { try ExternalTestDiscovery.discover(in: $0) }
+            let tests = found.flatMap(\.tests)
+            try ExternalTestDiscovery.requireDistinctNames(tests)
+            return TestCatalog(entries: tests.map(TestEntry.external), warnings: found.flatMap(\.warnings))
         }
         var scenarios: [Scenario] = []
         for directory in [project.scenariosDirectory] + scenarioDirectories {
@@ -83,12 +95,12 @@ public struct TestCatalog: Sendable {
                 scenarios.append(scenario)
             }
         }
-        let kolaLike = try ExternalTestDiscovery.discover(in: project.kolaLikeDirectory, projectName: "harness")
-        return TestCatalog(entries: scenarios.map(TestEntry.scenario) + kolaLike.map(TestEntry.external))
+        let kolaLike = try ExternalTestDiscovery.discover(in: project.kolaLikeDirectory, projectName: "harness", layout: .testsDirectory)
+        return TestCatalog(entries: scenarios.map(TestEntry.scenario) + kolaLike.tests.map(TestEntry.external), warnings: kolaLike.warnings)
     }
 
     /// The tests matching any of `patterns` (globs on the name; every test when there are
-    /// none) and carrying one of `tags` (when any are given). A pattern that matches no test
+    /// none) and carrying one of `tags` (when any are given; a kola test's `requiredTag` counts). A pattern that matches no test
     /// is an error: a typo must not pass as a green run.
     /// Each of `parameters` must be one that a selected scenario declares.
     public func select(patterns: [String], tags: [String], parameters: [String] = []) throws -> [TestEntry] {
@@ -97,7 +109,7 @@ public struct TestCatalog: Sendable {
         }
         let selected = entries.filter { entry in
             (patterns.isEmpty || patterns.contains { TestNamePattern.matches($0, entry.name) })
-                && (tags.isEmpty || !Set(tags).isDisjoint(with: entry.tags))
+                && (tags.isEmpty || !Set(tags).isDisjoint(with: entry.tags + entry.requiredTags))
         }
         for name in parameters where !selected.contains(where: { entry in
             if case .scenario(let scenario) = entry { scenario.parameters[name] != nil } else { false }

@@ -11,6 +11,8 @@ public struct RunOptions: Sendable {
     /// and the reports give every test's pass rate.
     public var multiply = 1
     public var denylist: Denylist?
+    /// How kola tests are filtered (platforms, architectures, distros, requiredTag).
+    public var kolaTarget = KolaTarget()
 
     public init() {}
 }
@@ -64,7 +66,7 @@ public final class TestScheduler: @unchecked Sendable {
         entriesByName = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let iterations: [Int?] = options.multiply > 1 ? Array(1...options.multiply) : [nil]
         for entry in entries {
-            if let reason = options.denylist?.reason(for: entry.name) ?? environment.skipReason(for: entry) {
+            if let reason = options.denylist?.reason(for: entry.name) ?? environment.skipReason(for: entry) ?? kolaSkipReason(entry) {
                 Console.progress("SKIP \(entry.name): \(reason)")
                 for iteration in iterations {
                     results[ResultKey(name: entry.name, iteration: iteration)] = TestResult(
@@ -73,8 +75,10 @@ public final class TestScheduler: @unchecked Sendable {
                         artifactsDirectory: TestResult.artifactsDirectory(name: entry.name, iteration: iteration))
                 }
             } else if case .external(let test) = entry, !entry.exclusive {
+                KolaTarget.warnings(for: test).forEach(Console.warning)
                 shared.append(test)
             } else {
+                if case .external(let test) = entry { KolaTarget.warnings(for: test).forEach(Console.warning) }
                 pending += iterations.map { .single(entry, iteration: $0) }
             }
             if let warning = options.denylist?.warning(for: entry.name) { Console.warning("\(entry.name): \(warning)") }
@@ -95,6 +99,11 @@ public final class TestScheduler: @unchecked Sendable {
         }
         finished.wait()
         return entries.flatMap { entry in iterations.compactMap { results[ResultKey(name: entry.name, iteration: $0)] } }
+    }
+
+    private func kolaSkipReason(_ entry: TestEntry) -> String? {
+        guard case .external(let test) = entry else { return nil }
+        return options.kolaTarget.skipReason(for: test)
     }
 
     /// Takes jobs until none is left.

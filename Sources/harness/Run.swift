@@ -45,6 +45,9 @@ struct Run: ParsableCommand {
     @Option(help: "Only tests with this tag; repeatable.")
     var tag: [String] = []
 
+    @Option(help: "The distribution kola tests' distros key is matched against (fcos, rhcos, ...); tests limited to distributions are skipped without it.")
+    var distro: String?
+
     @Option(help: "A kola denylist (YAML: pattern, tracker, snooze) of tests to skip.")
     var denylist: String?
 
@@ -57,7 +60,7 @@ struct Run: ParsableCommand {
     @Option(help: "libvirt URI (default: the embedded QEMU driver, no daemon).")
     var connect: String?
 
-    @Option(name: .customShort("E"), help: ArgumentHelp("Run the kola external tests of this directory (DIR/tests/kola or DIR); repeatable.", valueName: "dir"))
+    @Option(name: .customShort("E"), help: ArgumentHelp("Run the kola external tests of this directory (those of DIR/tests/kola, as kola run -E); repeatable.", valueName: "dir"))
     var externalDirectories: [String] = []
 
     @Option(help: "The treefile of the image under test (default: images/debian-bookworm/treefile.yaml).")
@@ -115,6 +118,7 @@ struct Run: ParsableCommand {
         let overrides = try parameterValues()
         let catalog = try TestCatalog.load(project: layout, externalDirectories: externalDirectories.map(absolute),
                                            scenarioDirectories: scenarioDirectories.map(absolute), parameters: overrides)
+        catalog.warnings.forEach(Console.warning)
         let selection = try catalog.select(patterns: patterns, tags: tag, parameters: Array(overrides.keys))
         guard !selection.isEmpty else { throw ValidationError("no test has the tags \(tag.joined(separator: ", "))") }
         var options = RunOptions()
@@ -122,6 +126,7 @@ struct Run: ParsableCommand {
         options.rerunFailed = rerunFailed
         options.multiply = multiply
         options.denylist = try denylist.map { try Denylist.load(absolute($0)) }
+        options.kolaTarget = KolaTarget(distribution: distro, tags: tag, patterns: patterns)
         Console.progress("Running \(selection.count) test(s): \(selection.map(\.name).joined(separator: ", "))")
 
         try Machine.destroyLeftovers(stateDirectory: state.path, connectURI: connect)

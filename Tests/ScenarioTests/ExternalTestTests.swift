@@ -68,7 +68,7 @@ final class KolaFixtureDirectory {
     @Test func testsAreNamedAsKolaNamesThem() throws {
         let fixture = try KolaFixtureDirectory()
         try project(fixture)
-        let tests = try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj")
+        let tests = try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj").tests
         #expect(tests.map(\.name) == [
             "ext.proj.basic.noop",
             "ext.proj.ignition",
@@ -85,20 +85,20 @@ final class KolaFixtureDirectory {
         #expect(try test(tests, "ext.proj.basic.noop").dataDirectory == nil)
     }
 
-    @Test func projectNameCanBeGivenAndTestsCanLiveInTheDirectoryItself() throws {
+    @Test func projectNameCanBeGivenAndTestsCanLiveInTheDirectoryItselfForTheCheckoutsOwn() throws {
         let fixture = try KolaFixtureDirectory()
         try fixture.script("kola-like/read-only-usr/test.sh")
         try fixture.script("kola-like/top")
-        let ownName = try ExternalTestDiscovery.discover(in: "\(fixture.path)/kola-like/")
+        let ownName = try ExternalTestDiscovery.discover(in: "\(fixture.path)/kola-like/", layout: .testsDirectory).tests
         #expect(ownName.map(\.name) == ["ext.kola-like.read-only-usr", "ext.kola-like.top"])
-        let renamed = try ExternalTestDiscovery.discover(in: "\(fixture.path)/kola-like", projectName: "config")
+        let renamed = try ExternalTestDiscovery.discover(in: "\(fixture.path)/kola-like", projectName: "config", layout: .testsDirectory).tests
         #expect(renamed.map(\.name) == ["ext.config.read-only-usr", "ext.config.top"])
     }
 
     @Test func inlineJSONMetadataIsRead() throws {
         let fixture = try KolaFixtureDirectory()
         try project(fixture)
-        let noop = try test(try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj"), "ext.proj.basic.noop")
+        let noop = try test(try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj").tests, "ext.proj.basic.noop")
         #expect(noop.metadata == ExternalTestMetadata(
             tags: ["needs-internet", "smoke"], timeoutMinutes: 8, exclusive: false, description: "noop"))
     }
@@ -106,16 +106,16 @@ final class KolaFixtureDirectory {
     @Test func inlineYAMLMetadataEndsAtTheFirstLineNotStartingWithHashes() throws {
         let fixture = try KolaFixtureDirectory()
         try project(fixture)
-        let test = try test(try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj"), "ext.proj.yaml-meta")
+        let test = try test(try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj").tests, "ext.proj.yaml-meta")
         #expect(test.metadata == ExternalTestMetadata(
             minMemoryMiB: 4096, additionalDisks: ["5G", "1G"], appendKernelArgs: "enforcing=0",
-            exclusive: true, ignoredKeys: ["architectures", "platforms"]))
+            exclusive: true, architectures: KolaScope(names: ["x86_64"]), platforms: KolaScope(names: ["qemu"])))
     }
 
     @Test func kolaJSONAppliesOnlyToTestsWithoutInlineMetadataInItsOwnDirectory() throws {
         let fixture = try KolaFixtureDirectory()
         try project(fixture)
-        let tests = try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj")
+        let tests = try ExternalTestDiscovery.discover(in: "\(fixture.path)/proj").tests
         #expect(try test(tests, "ext.proj.ignition").metadata == ExternalTestMetadata(tags: ["ign"], minMemoryMiB: 3072))
         // Inline metadata replaces kola.json as a whole: no timeoutMin from multi/kola.json.
         #expect(try test(tests, "ext.proj.multi.second").metadata == ExternalTestMetadata(minMemoryMiB: 2048))
@@ -136,7 +136,7 @@ final class KolaFixtureDirectory {
         try fixture.script("suite/one/test.sh")
         let file = try fixture.write("suite/one/kola.json", #"{ minMemory: 4096 }"#)
         let error = try #require(throws: KolaFileError.self) {
-            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         }
         #expect(error.file == file)
         #expect(error.message == "invalid JSON: Invalid value around character 2.")
@@ -146,7 +146,7 @@ final class KolaFixtureDirectory {
         let fixture = try KolaFixtureDirectory()
         let file = try fixture.script("suite/typo", #"# kola: { "timeout": 5 }"#)
         let error = try #require(throws: KolaFileError.self) {
-            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         }
         #expect(error.file == file)
         #expect(error.message == "unknown key 'timeout'")
@@ -157,7 +157,7 @@ final class KolaFixtureDirectory {
         // kola's tags are one whitespace-separated string, not a list.
         let file = try fixture.script("suite/tags", "## kola:", "##   tags: [a, b]")
         let error = try #require(throws: KolaFileError.self) {
-            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         }
         #expect(error.file == file)
         #expect(error.message == "'tags' must be a string")
@@ -167,7 +167,7 @@ final class KolaFixtureDirectory {
         let fixture = try KolaFixtureDirectory()
         let file = try fixture.script("suite/bad", "## kola:", "##   tags: [unclosed", "##   exclusive: false")
         let error = try #require(throws: KolaFileError.self) {
-            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         }
         #expect(error.file == file)
         #expect(error.message.hasPrefix("invalid YAML"))
@@ -179,7 +179,7 @@ final class KolaFixtureDirectory {
         try fixture.script("suite/one/test.sh", #"# kola: { "exclusive": false }"#)
         let file = try fixture.write("suite/one/kola.json", #"{ "exclusiv": false }"#)
         let error = try #require(throws: KolaFileError.self) {
-            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         }
         #expect(error == KolaFileError(file: file, "unknown key 'exclusiv'"))
     }
@@ -188,7 +188,7 @@ final class KolaFixtureDirectory {
         let fixture = try KolaFixtureDirectory()
         let file = try fixture.script("suite/both", "## kola:", "##   exclusive: false", #"# kola: { "exclusive": true }"#)
         let error = try #require(throws: KolaFileError.self) {
-            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         }
         #expect(error.file == file)
         #expect(error.message.contains("both"))
@@ -197,7 +197,7 @@ final class KolaFixtureDirectory {
     @Test func aYAMLBlockAtTheEndOfTheFileIsRead() throws {
         let fixture = try KolaFixtureDirectory()
         try fixture.write("suite/last", "#!/bin/bash\n## kola:\n##   exclusive: false\n", mode: 0o755)
-        let tests = try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+        let tests = try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         #expect(tests.map(\.metadata.exclusive) == [false])
     }
 
@@ -207,7 +207,7 @@ final class KolaFixtureDirectory {
         try fixture.script("suite/dup.x")
         try fixture.script("suite/dup/x")
         let error = try #require(throws: KolaFileError.self) {
-            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite")
+            try ExternalTestDiscovery.discover(in: "\(fixture.path)/suite", layout: .testsDirectory).tests
         }
         #expect(error.message.contains("'ext.suite.dup.x'"))
     }

@@ -50,7 +50,10 @@ import ToolSupport
         private let lock = NSLock()
         private var restores: [Bool] = []
         private var machines: [FakeMachine] = []
+        private var sizes: [UInt64?] = []
         var askedToRestore: [Bool] { lock.withLock { restores } }
+        /// The boot disk sizes asked for (`SpawnOptions.diskSize`), one per launch.
+        var diskSizes: [UInt64?] { lock.withLock { sizes } }
         var keptFirstBoots: [Int] { lock.withLock { machines.map(\.keptFirstBoots) } }
 
         /// A launcher whose machines play restored ones when asked to restore.
@@ -60,6 +63,7 @@ import ToolSupport
                 if options.restore { machine.restoredFrom = "/state/saved-boots/key/0" }
                 self.lock.withLock {
                     self.restores.append(options.restore)
+                    self.sizes.append(options.diskSize)
                     self.machines.append(machine)
                 }
                 return machine

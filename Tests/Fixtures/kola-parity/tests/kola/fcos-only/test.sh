@@ -1,0 +1,3 @@
+#!/bin/bash
+# kola: { "distros": "fcos", "exclusive": false }
+exit 0

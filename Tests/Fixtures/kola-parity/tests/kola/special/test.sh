@@ -1,0 +1,3 @@
+#!/bin/bash
+# kola: { "requiredTag": "special" }
+exit 0
