@@ -74,12 +74,13 @@ public final class TestScheduler: @unchecked Sendable {
                         duration: 0, skipReason: reason, attempts: 0,
                         artifactsDirectory: TestResult.artifactsDirectory(name: entry.name, iteration: iteration))
                 }
-            } else if case .external(let test) = entry, !entry.exclusive {
-                KolaTarget.warnings(for: test).forEach(Console.warning)
-                shared.append(test)
             } else {
                 if case .external(let test) = entry { KolaTarget.warnings(for: test).forEach(Console.warning) }
-                pending += iterations.map { .single(entry, iteration: $0) }
+                if case .external(let test) = entry, !entry.exclusive {
+                    shared.append(test)
+                } else {
+                    pending += iterations.map { .single(entry, iteration: $0) }
+                }
             }
             if let warning = options.denylist?.warning(for: entry.name) { Console.warning("\(entry.name): \(warning)") }
         }
