@@ -15,7 +15,8 @@ struct Run: ParsableCommand {
             scenarios/treefiles/next.yaml's) on the ref the image follows. Scenarios tagged \
             default-image are skipped on any other image. Each test leaves console.txt, \
             journal.txt and transcript.txt in OUTPUT/NAME; the run leaves junit.xml, results.tap, \
-            report.html and results.json in OUTPUT. Exit status 1 when any test failed. Ctrl-C \
+            report.html and results.json in OUTPUT, and appends to STATE/history.jsonl (harness \
+            history). Exit status 1 when any test failed. Ctrl-C \
             stops every machine and removes the run's scratch files.
             """)
 
@@ -160,6 +161,9 @@ struct Run: ParsableCommand {
         let run = RunResult(startedAt: started, duration: Date().timeIntervalSince(started), image: image.path,
                             commit: image.commit, parallel: parallel, tests: results)
         try RunReports.write(run, to: outputDirectory)
+        do { try RunHistory.append(run, stateDirectory: state.path) } catch {
+            Console.warning("the run is not in the history (harness history): \(error)")
+        }
         report(run, outputDirectory: outputDirectory)
         if json { try printJSON(run) }
         if !run.failed.isEmpty { throw ExitCode.failure }
