@@ -74,9 +74,12 @@ let package = Package(
             "Compose", "ImageBuild", "Machine", "OSTree", "Publish", "ToolSupport", "Yams",
         ]),
 
+        // Bisecting a failing compose: package changes, candidates, test runs.
+        .target(name: "Bisect", dependencies: ["Compose", "OSTree", "RPM", "Scenarios", "ToolSupport"]),
+
         // Layer 6: command-line front ends.
         .executableTarget(name: "harness", dependencies: [
-            "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "OSTree", "Publish", "Scenarios", "ToolSupport",
+            "Bisect", "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "OSTree", "Publish", "Scenarios", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [
@@ -92,6 +95,7 @@ let package = Package(
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "ImageBuild", "TestSupport", "ToolSupport"]),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "OSTree", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "BisectTests", dependencies: ["Bisect", "Compose", "OSTree", "RPM", "Scenarios", "TestSupport", "ToolSupport"]),
         .testTarget(name: "TreectlTests", dependencies: ["Deploy", "Compose", "OSTree", "TestSupport", "ToolSupport", "CLinux"]),
     ]
 )

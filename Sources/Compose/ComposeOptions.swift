@@ -9,7 +9,7 @@ public struct ComposeOptions: Sendable {
     public var cacheDirectory: String
     /// Commit even when the inputs did not change.
     public var forceNoCache = false
-    /// Resolve and print the package set, then stop.
+    /// Resolve the package set (the result lists it), then stop: nothing is written.
     public var dryRun = false
     /// `--var K=V` values for the treefile.
     public var variables: [String: String] = [:]
@@ -18,6 +18,11 @@ public struct ComposeOptions: Sendable {
     /// Signs each new commit (`--gpg-sign`); without it, the treefile's `gpg-key` with
     /// GnuPG's default home.
     public var signer: GPGSigner?
+    /// The ref to commit to, instead of the treefile's `ref`.
+    public var ref: String?
+    /// The exact packages (NEVRAs) to install instead of resolving the treefile's: all from
+    /// the package cache, checked to hold together (what `harness bisect` composes).
+    public var packageSet: [String]?
 
     public init(repository: String, cacheDirectory: String) {
         self.repository = repository

@@ -26,7 +26,7 @@ public struct Composer {
 
     /// librpm and libdnf keep process-wide state (rpm's macros, among them the database
     /// path), so composes within one process take turns.
-    private static let processLock = NSLock()
+    static let processLock = NSLock()
 
     /// Runs the compose of `treefilePath`.
     public func compose(treefilePath: String) throws -> ComposeResult {
@@ -40,7 +40,7 @@ public struct Composer {
 
     private func composeLocked(treefilePath: String) throws -> ComposeResult {
         let treefile = try TreefileLoader(basearch: options.basearch, variables: options.variables).load(treefilePath)
-        guard let ref = treefile.ref, !ref.isEmpty else {
+        guard let ref = options.ref ?? treefile.ref, !ref.isEmpty else {
             throw ComposeError("\(treefilePath): key 'ref' is required")
         }
         try Self.checkCommitMetadataSize(treefile)
@@ -50,73 +50,20 @@ public struct Composer {
             Console.warning("\(treefilePath): keys not implemented yet, ignored: \(treefile.unimplementedKeys.joined(separator: ", "))")
         }
         let target = try OSTreeRepository.openOrCreate(at: options.repository, mode: .archive)
-        let cache = try PackageCache(path: options.cacheDirectory + "/pkgcache-repo")
-        let scratchParent = options.cacheDirectory + "/tmp"
-        try FileManager.default.createDirectory(atPath: scratchParent, withIntermediateDirectories: true)
-        let scratch = try TemporaryDirectory(prefix: "compose-", in: scratchParent)
-        defer { scratch.remove() }
-        let root = scratch.path + "/root"
-        let assembler = TreeAssembler(cache: cache)
+        let workspace = try Workspace(options: options)
+        defer { workspace.scratch.remove() }
+        let base = try prepareBase(treefile, target: target, in: workspace)
 
-        // The base: checked out first, so that the solver sees what it already holds.
-        var baseIdentity: String?
-        var databaseExists = false
-        switch treefile.base {
-        case .archive(let path), .recipe(let path):
-            let archive = if case .recipe = treefile.base {
-                try BaseRecipe(path: path, cacheDirectory: options.cacheDirectory).archive()
-            } else {
-                path
-            }
-            let commit = try cache.importBaseArchive(at: archive)
-            baseIdentity = "archive:" + (try cache.repository.commit(commit).metadata["harness.base.archive-sha256"]?.stringValue ?? commit)
-            try assembler.checkoutBase(commit, into: root)
-        case .ostreeRef(let baseRef):
-            guard let commit = try target.resolve(baseRef) else {
-                throw ComposeError("\(treefilePath): base: ref '\(baseRef)' not found in \(options.repository)")
-            }
-            try cache.repository.pullLocal(from: target, commits: [commit])
-            baseIdentity = "commit:" + commit
-            try assembler.checkoutBase(commit, into: root)
-        case nil:
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        }
-        if treefile.base != nil {
-            databaseExists = FileManager.default.fileExists(atPath: root + RPMDatabase.pathInTree + "/rpmdb.sqlite")
-            if !databaseExists {
-                let header = try BaseDescription.header(forTreeAt: root, arch: options.basearch)
-                try assembler.writeDatabase([header], root: root, append: false)
-                databaseExists = true
-            }
-        }
-
-        // Depsolve against the treefile's repositories.
-        let solver = try PackageSolver(arch: options.basearch, cacheDirectory: options.cacheDirectory + "/solv",
-                                       installRoot: root)
-        if databaseExists { try solver.loadInstalled() }
-        let keys = RepositoryKeys()
-        let repositories = try loadRepositories(treefile, into: solver, keys: keys)
-        let resolved: [ResolvedPackage]
-        do {
-            resolved = try solver.resolve(install: treefile.packages, exclude: treefile.excludePackages,
-                                          weakDependencies: treefile.recommends ?? true)
-        } catch let error as SolverError {
-            throw ComposeError("\(treefilePath): \(error)")
-        }
-        Console.progress("Resolved \(resolved.count) packages")
-
+        let selection = try options.packageSet.map { try pinnedPackages($0, base: base, in: workspace) }
+            ?? resolvePackages(treefile, base: base, in: workspace)
         var externalFiles: [String: String] = [:]
         for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
-        let policies = try repositories.values.filter { $0.gpgCheck || $0.repoGPGCheck }.map { repository in
-            "\(repository.id) gpgcheck=\(repository.gpgCheck) repo_gpgcheck=\(repository.repoGPGCheck) keys="
-                + Digest.sha256(try keys.armoredKeys(of: repository).map(\.text).joined(separator: "\n"))
-        }
         let inputHash = InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
-                                  base: baseIdentity, packages: resolved, signaturePolicies: policies).value
-        let nevras = resolved.map(\.nevra).sorted()
+                                  base: base.identity, packages: selection.resolved,
+                                  signaturePolicies: selection.signaturePolicies).value
+        let nevras = selection.resolved.map(\.nevra).sorted()
 
         if options.dryRun {
-            for nevra in nevras { print(nevra) }
             return ComposeResult(ref: ref, commit: try target.resolve(ref) ?? "", version: nil,
                                  inputhash: inputHash, packages: nevras, changed: false)
         }
@@ -130,20 +77,12 @@ public struct Composer {
         }
 
         // Packages: from the cache where the same file was imported before, else fetched.
-        let (packages, imported) = try PackageFetcher(cache: cache, cacheDirectory: options.cacheDirectory,
-                                                      repositories: repositories, keys: keys)
-            .cachedPackages(for: resolved)
+        let (packages, imported) = try selection.cached.map { ($0, []) }
+            ?? PackageFetcher(cache: workspace.cache, cacheDirectory: options.cacheDirectory,
+                              repositories: selection.repositories, keys: selection.keys)
+                .cachedPackages(for: selection.resolved)
+        try assemble(packages, treefile: treefile, in: workspace)
 
-        try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
-        try assembler.runScriptlets(packages, in: root)
-        Console.progress("Writing the rpm database")
-        try assembler.writeDatabase(packages.map(\.header), root: root, append: true)
-        try ComposePostprocess(treefile: treefile, root: root).apply()
-        Console.progress("Converting to the OSTree layout")
-        try TreeLayout(root: root).apply()
-
-        // Commit: written into the cache repository, where the hard-linked files already are,
-        // then copied into the target with the ref moved in one transaction.
         let version = treefile.automaticVersionPrefix.map {
             AutomaticVersion.next(prefix: $0, suffix: treefile.automaticVersionSuffix ?? ".",
                                   previous: previousInfo?.metadata[Key.version]?.stringValue)
@@ -154,12 +93,141 @@ public struct Composer {
         ]
         if let version { metadata[Key.version] = .string(version) }
         for (key, value) in treefile.addCommitMetadata { metadata[key] = value.metadataValue }
+        let commit = try commitTree(of: workspace, to: target, ref: ref, parent: previous,
+                                    subject: version.map { "\(ref) \($0)" } ?? ref, metadata: metadata, signer: signer)
+        return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
+                             packages: nevras, changed: true, imported: imported)
+    }
+
+    /// Where one compose works: the package cache, and a scratch directory beside it (the same
+    /// filesystem, so that checkouts hard-link) whose `root` becomes the tree.
+    struct Workspace {
+        let cache: PackageCache
+        let assembler: TreeAssembler
+        let scratch: TemporaryDirectory
+        var root: String { scratch.path + "/root" }
+
+        init(options: ComposeOptions) throws {
+            cache = try PackageCache(path: options.cacheDirectory + "/pkgcache-repo")
+            assembler = TreeAssembler(cache: cache)
+            let parent = options.cacheDirectory + "/tmp"
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            scratch = try TemporaryDirectory(prefix: "compose-", in: parent)
+        }
+    }
+
+    /// The base a tree starts from, as checked out into the workspace's root.
+    struct Base {
+        /// The base archive's SHA-256 or the base commit (`InputHash.base`); nil without a base.
+        var identity: String?
+        /// Whether the root has an rpmdb the solver must see (the base's own, or one holding
+        /// the pseudo-package that describes a base not made from RPMs).
+        var hasDatabase: Bool
+    }
+
+    /// Checks the treefile's `base:` out into the root (so that the solver sees what it
+    /// already holds), with an rpmdb describing it when it has none.
+    func prepareBase(_ treefile: Treefile, target: OSTreeRepository, in workspace: Workspace) throws -> Base {
+        let root = workspace.root
+        let cache = workspace.cache
+        var identity: String?
+        switch treefile.base {
+        case .archive(let path), .recipe(let path):
+            let archive = if case .recipe = treefile.base {
+                try BaseRecipe(path: path, cacheDirectory: options.cacheDirectory).archive()
+            } else {
+                path
+            }
+            let commit = try cache.importBaseArchive(at: archive)
+            identity = "archive:" + (try cache.repository.commit(commit).metadata["harness.base.archive-sha256"]?.stringValue ?? commit)
+            try workspace.assembler.checkoutBase(commit, into: root)
+        case .ostreeRef(let baseRef):
+            guard let commit = try target.resolve(baseRef) else {
+                throw ComposeError("\(treefile.path): base: ref '\(baseRef)' not found in \(options.repository)")
+            }
+            try cache.repository.pullLocal(from: target, commits: [commit])
+            identity = "commit:" + commit
+            try workspace.assembler.checkoutBase(commit, into: root)
+        case nil:
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            return Base(identity: nil, hasDatabase: false)
+        }
+        if !FileManager.default.fileExists(atPath: root + RPMDatabase.pathInTree + "/rpmdb.sqlite") {
+            let header = try BaseDescription.header(forTreeAt: root, arch: options.basearch)
+            try workspace.assembler.writeDatabase([header], root: root, append: false)
+        }
+        return Base(identity: identity, hasDatabase: true)
+    }
+
+    /// The packages a compose installs: resolved from the treefile's repositories, or given
+    /// exactly (`packageSet`) and taken from the cache.
+    struct PackageSelection {
+        var resolved: [ResolvedPackage]
+        /// The packages themselves when they all come from the cache already.
+        var cached: [CachedPackage]?
+        var repositories: [String: RepoDefinition] = [:]
+        var keys = RepositoryKeys()
+        var signaturePolicies: [String] = []
+    }
+
+    /// Depsolves the treefile's packages against its repositories.
+    func resolvePackages(_ treefile: Treefile, base: Base, in workspace: Workspace) throws -> PackageSelection {
+        let solver = try PackageSolver(arch: options.basearch, cacheDirectory: options.cacheDirectory + "/solv",
+                                       installRoot: workspace.root)
+        if base.hasDatabase { try solver.loadInstalled() }
+        let keys = RepositoryKeys()
+        let repositories = try loadRepositories(treefile, into: solver, keys: keys)
+        let resolved: [ResolvedPackage]
+        do {
+            resolved = try solver.resolve(install: treefile.packages, exclude: treefile.excludePackages,
+                                          weakDependencies: treefile.recommends ?? true)
+        } catch let error as SolverError {
+            throw ComposeError("\(treefile.path): \(error)")
+        }
+        Console.progress("Resolved \(resolved.count) packages")
+        let policies = try repositories.values.filter { $0.gpgCheck || $0.repoGPGCheck }.map { repository in
+            "\(repository.id) gpgcheck=\(repository.gpgCheck) repo_gpgcheck=\(repository.repoGPGCheck) keys="
+                + Digest.sha256(try keys.armoredKeys(of: repository).map(\.text).joined(separator: "\n"))
+        }
+        return PackageSelection(resolved: resolved, repositories: repositories, keys: keys, signaturePolicies: policies)
+    }
+
+    /// `packageSet`'s packages from the cache, checked by the solver to hold together on the
+    /// base with nothing added.
+    func pinnedPackages(_ nevras: [String], base: Base, in workspace: Workspace) throws -> PackageSelection {
+        let packages = try PinnedPackages.cached(nevras, cache: workspace.cache, cacheDirectory: options.cacheDirectory)
+        if let problem = try PinnedPackages.problem(packages, root: workspace.root, base: base, options: options,
+                                                    scratch: workspace.scratch.path) {
+            throw ComposeError("the package set does not hold together: \(problem)")
+        }
+        Console.progress("Taking \(packages.count) packages as given, from the package cache")
+        return PackageSelection(resolved: packages.map(PinnedPackages.resolved), cached: packages)
+    }
+
+    /// Installs the packages into the root, runs their scriptlets and the treefile's
+    /// postprocessing, and converts the root to the OSTree layout.
+    func assemble(_ packages: [CachedPackage], treefile: Treefile, in workspace: Workspace) throws {
+        let root = workspace.root
+        let assembler = workspace.assembler
+        try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
+        try assembler.runScriptlets(packages, in: root)
+        Console.progress("Writing the rpm database")
+        try assembler.writeDatabase(packages.map(\.header), root: root, append: true)
+        try ComposePostprocess(treefile: treefile, root: root).apply()
+        Console.progress("Converting to the OSTree layout")
+        try TreeLayout(root: root).apply()
+    }
+
+    /// Commits the root into the cache repository, where the hard-linked files already are,
+    /// signs it, then copies it into the target with the ref moved in one transaction.
+    func commitTree(of workspace: Workspace, to target: OSTreeRepository, ref: String, parent: String?, subject: String,
+                    metadata: [String: MetadataValue], signer: GPGSigner?) throws -> String {
+        let cache = workspace.cache
         Console.progress("Committing the tree")
         let commit = try cache.repository.withTransaction { transaction -> String in
             let tree = MutableTree()
-            try transaction.writeDirectory(root, into: tree, devinoCache: assembler.devinoCache)
-            return try transaction.writeCommit(tree: tree, parent: previous, subject: version.map { "\(ref) \($0)" } ?? ref,
-                                               metadata: metadata)
+            try transaction.writeDirectory(workspace.root, into: tree, devinoCache: workspace.assembler.devinoCache)
+            return try transaction.writeCommit(tree: tree, parent: parent, subject: subject, metadata: metadata)
         }
         if let signer {
             Console.progress("Signing \(commit.prefix(12)) with \(signer.description)")
@@ -168,8 +236,7 @@ public struct Composer {
         try target.pullLocal(from: cache.repository, commits: [commit])
         try target.withTransaction { $0.setRef(ref, to: commit) }
         Console.progress("Wrote commit \(commit) to \(ref)")
-        return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
-                             packages: nevras, changed: true, imported: imported)
+        return commit
     }
 
     /// Refuses `add-commit-metadata` that would not fit in a commit libostree can load, before

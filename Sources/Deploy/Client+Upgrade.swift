@@ -1,5 +1,6 @@
 import Foundation
 import OSTree
+import RPM
 import ToolSupport
 
 /// What `upgrade --check` or `--preview` found.

@@ -20,6 +20,20 @@ public struct ResolvedPackage: Sendable, Hashable {
     public var checksum: String
     public var downloadSize: UInt64
 
+    public init(name: String, epoch: UInt64, version: String, release: String, arch: String, repository: String,
+                location: String, checksumType: String, checksum: String, downloadSize: UInt64) {
+        self.name = name
+        self.epoch = epoch
+        self.version = version
+        self.release = release
+        self.arch = arch
+        self.repository = repository
+        self.location = location
+        self.checksumType = checksumType
+        self.checksum = checksum
+        self.downloadSize = downloadSize
+    }
+
     /// `name-[epoch:]version-release.arch`.
     public var nevra: String { "\(name)-\(epoch > 0 ? "\(epoch):" : "")\(version)-\(release).\(arch)" }
 }

@@ -11,6 +11,8 @@ public struct CachedPackage: Sendable {
     /// Paths owned by users or groups other than root, fixed up after `%pre` scriptlets ran
     /// (the users may not exist before).
     public var foreignOwners: [ForeignOwnership]
+    /// The SHA-256 of the package file it was imported from (nil for entries older than it).
+    public var fileSHA256: String?
 }
 
 /// A file whose owner is named in the header but not root.
@@ -59,6 +61,17 @@ public final class PackageCache: @unchecked Sendable {
         return try cachedPackage(commit: commit, info: info)
     }
 
+    /// The cached package of a NEVRA, whichever file it came from; nil when none is cached.
+    public func lookup(_ package: InstalledPackage) throws -> CachedPackage? {
+        // An explicit epoch 0 is part of the ref (rpm's header says "0:"), not of the NEVRA.
+        for evr in [package.evr, "0:" + package.evr] {
+            if let commit = try repository.resolve(Self.ref(name: package.name, evr: evr, arch: package.arch)) {
+                return try self.package(commit: commit)
+            }
+        }
+        return nil
+    }
+
     /// The package file's lead and headers as imported (a package file without payload whose
     /// signature librpm can check); nil for entries imported before they were kept.
     public func signedHeaders(commit: String) throws -> [UInt8]? {
@@ -78,7 +91,8 @@ public final class PackageCache: @unchecked Sendable {
             let parts = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             return parts.count == 3 ? ForeignOwnership(path: parts[0], user: parts[1], group: parts[2]) : nil
         }
-        return CachedPackage(commit: commit, header: try RPMHeader(blob: blob, source: commit), foreignOwners: owners)
+        return CachedPackage(commit: commit, header: try RPMHeader(blob: blob, source: commit), foreignOwners: owners,
+                             fileSHA256: info.metadata[Key.fileChecksum]?.stringValue)
     }
 
     /// Imports an RPM file: header and payload digests checked, payload paths validated against
@@ -171,7 +185,7 @@ public final class PackageCache: @unchecked Sendable {
         let commit = try transaction.writeCommit(tree: tree, parent: nil, subject: header.nevra,
                                                  metadata: metadata, timestamp: 0)
         transaction.setRef(Self.ref(name: header.name, evr: header.evr, arch: header.arch), to: commit)
-        return CachedPackage(commit: commit, header: header, foreignOwners: foreign)
+        return CachedPackage(commit: commit, header: header, foreignOwners: foreign, fileSHA256: fileSHA256)
     }
 
     private static func leadAndHeaders(of path: String, payloadOffset: Int64) throws -> [UInt8] {

@@ -73,7 +73,7 @@ struct ComposeTree: ParsableCommand {
         options.basearch = basearch
         options.signer = signing.signer
         let result = try Composer(options: options).compose(treefilePath: treefilePath)
-        if !dryRun { print(result.commit) }
+        if dryRun { result.packages.forEach { print($0) } } else { print(result.commit) }
         if let path = writeComposejsonTo {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

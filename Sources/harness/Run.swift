@@ -147,7 +147,7 @@ struct Run: ParsableCommand {
             updateCommit = try TestImage.composing(treefile: absolute(updateTreefile), stateDirectory: state.path).commit
         }
         // Bad commits and treefiles are refused above, before anything is written here.
-        let outputDirectory = try makeOutputDirectory()
+        let outputDirectory = try makeOutputDirectory(output, kind: "run")
         Console.progress("Output: \(outputDirectory)")
         try image.prepare(stateDirectory: state.path)
         let environment = try RunEnvironment(project: layout, stateDirectory: state.path, image: image,
@@ -179,23 +179,6 @@ struct Run: ParsableCommand {
             values[String(parameter[..<equals])] = String(parameter[parameter.index(after: equals)...])
         }
         return values
-    }
-
-    /// OUTPUT, or `harness-output/run-DATE` with `harness-output/latest` pointing to it.
-    private func makeOutputDirectory() throws -> String {
-        if let output {
-            let path = absolute(output)
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            return path
-        }
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let parent = absolute("harness-output")
-        let name = "run-" + formatter.string(from: Date())
-        try FileManager.default.createDirectory(atPath: parent + "/" + name, withIntermediateDirectories: true)
-        try? FileManager.default.removeItem(atPath: parent + "/latest")
-        try? FileManager.default.createSymbolicLink(atPath: parent + "/latest", withDestinationPath: name)
-        return parent + "/" + name
     }
 
     /// The summary on stderr: each failure with its console evidence, then the totals.

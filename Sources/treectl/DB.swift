@@ -1,6 +1,7 @@
 import ArgumentParser
 import Deploy
 import Foundation
+import RPM
 
 /// `treectl db diff|list`: the packages of deployments and commits, from their rpmdb.
 struct DB: ParsableCommand {
