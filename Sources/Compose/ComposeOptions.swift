@@ -18,6 +18,16 @@ public struct ComposeOptions: Sendable {
     /// Signs each new commit (`--gpg-sign`); without it, the treefile's `gpg-key` with
     /// GnuPG's default home.
     public var signer: GPGSigner?
+    /// `SOURCE_DATE_EPOCH`: the commit's timestamp. librpm reads the variable from the
+    /// environment itself for the install times the rpmdb records, and the scriptlets get it:
+    /// with both set, the same inputs compose to the same commit checksum anywhere.
+    public var sourceDateEpoch: UInt64?
+    /// `--ex-lockfile`: the packages the compose must take, at the locked versions.
+    public var lockfile: Lockfile?
+    /// `--ex-lockfile-strict`: only packages of the lockfile may be taken.
+    public var lockfileStrict = false
+    /// `--ex-write-lockfile-to`: where to write the lockfile of what was resolved.
+    public var writeLockfileTo: String?
     /// The ref to commit to, instead of the treefile's `ref`.
     public var ref: String?
     /// The exact packages (NEVRAs) to install instead of resolving the treefile's: all from

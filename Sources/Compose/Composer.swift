@@ -59,11 +59,19 @@ public struct Composer {
         var externalFiles: [String: String] = [:]
         for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
         let inputHash = InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
-                                  base: base.identity, packages: selection.resolved,
+                                  directory: treefile.directory, base: base.identity, packages: selection.resolved,
                                   signaturePolicies: selection.signaturePolicies).value
         let nevras = selection.resolved.map(\.nevra).sorted()
+        // Written however the compose ends once the package set is known: a dry run, no
+        // change, or a commit.
+        func writeLockfile() throws {
+            guard let path = options.writeLockfileTo else { return }
+            try Lockfile.write(selection.resolved, to: path,
+                               generated: options.sourceDateEpoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date())
+        }
 
         if options.dryRun {
+            try writeLockfile()
             return ComposeResult(ref: ref, commit: try target.resolve(ref) ?? "", version: nil,
                                  inputhash: inputHash, packages: nevras, changed: false)
         }
@@ -72,6 +80,7 @@ public struct Composer {
         if let previous, let previousInfo, !options.forceNoCache,
            previousInfo.metadata[Key.inputHash]?.stringValue == inputHash {
             Console.progress("No apparent changes since previous commit; use --force-nocache to override")
+            try writeLockfile()
             return ComposeResult(ref: ref, commit: previous, version: previousInfo.metadata[Key.version]?.stringValue,
                                  inputhash: inputHash, packages: nevras, changed: false)
         }
@@ -93,6 +102,7 @@ public struct Composer {
         ]
         if let version { metadata[Key.version] = .string(version) }
         for (key, value) in treefile.addCommitMetadata { metadata[key] = value.metadataValue }
+        try writeLockfile()
         let commit = try commitTree(of: workspace, to: target, ref: ref, parent: previous,
                                     subject: version.map { "\(ref) \($0)" } ?? ref, metadata: metadata, signer: signer)
         return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
@@ -177,6 +187,13 @@ public struct Composer {
         if base.hasDatabase { try solver.loadInstalled() }
         let keys = RepositoryKeys()
         let repositories = try loadRepositories(treefile, into: solver, keys: keys)
+        if let lockfile = options.lockfile {
+            let locks = lockfile.packages.sorted { $0.key < $1.key }.map { PackageSolver.Lock(name: $0.key, evr: $0.value.evr, arch: $0.value.arch) }
+            if let missing = solver.lock(locks).first {
+                throw ComposeError("\(lockfile.packages[missing.name]!.file): \(missing.name) \(missing.evr)\(missing.arch.map { ".\($0)" } ?? ""): "
+                                   + "no enabled repository has the locked version")
+            }
+        }
         let resolved: [ResolvedPackage]
         do {
             resolved = try solver.resolve(install: treefile.packages, exclude: treefile.excludePackages,
@@ -185,6 +202,7 @@ public struct Composer {
             throw ComposeError("\(treefile.path): \(error)")
         }
         Console.progress("Resolved \(resolved.count) packages")
+        try options.lockfile?.check(resolved, strict: options.lockfileStrict)
         let policies = try repositories.values.filter { $0.gpgCheck || $0.repoGPGCheck }.map { repository in
             "\(repository.id) gpgcheck=\(repository.gpgCheck) repo_gpgcheck=\(repository.repoGPGCheck) keys="
                 + Digest.sha256(try keys.armoredKeys(of: repository).map(\.text).joined(separator: "\n"))
@@ -227,7 +245,8 @@ public struct Composer {
         let commit = try cache.repository.withTransaction { transaction -> String in
             let tree = MutableTree()
             try transaction.writeDirectory(workspace.root, into: tree, devinoCache: workspace.assembler.devinoCache)
-            return try transaction.writeCommit(tree: tree, parent: parent, subject: subject, metadata: metadata)
+            return try transaction.writeCommit(tree: tree, parent: parent, subject: subject, metadata: metadata,
+                                               timestamp: options.sourceDateEpoch)
         }
         if let signer {
             Console.progress("Signing \(commit.prefix(12)) with \(signer.description)")
@@ -271,8 +290,8 @@ public struct Composer {
             }
             used[id] = definition
         }
-        try RepositoryLoader.load(treefile.repos.compactMap { used[$0] }, into: solver, cacheDirectory: options.cacheDirectory,
-                                  keys: keys)
-        return used
+        let loaded = try RepositoryLoader.load(treefile.repos.compactMap { used[$0] }, into: solver,
+                                               cacheDirectory: options.cacheDirectory, keys: keys)
+        return Dictionary(uniqueKeysWithValues: loaded.map { ($0.id, $0) })
     }
 }

@@ -132,8 +132,8 @@ struct LayeredCommit {
             guard !enabled.isEmpty else {
                 throw DeployError("install: no enabled rpm-md repository in \(repoDirectory) to find \(origin.requestedPackages.joined(separator: ", ")) in")
             }
-            try RepositoryLoader.load(enabled, into: solver, cacheDirectory: cacheDirectory, keys: keys)
-            repositories = Dictionary(uniqueKeysWithValues: enabled.map { ($0.id, $0) })
+            let loaded = try RepositoryLoader.load(enabled, into: solver, cacheDirectory: cacheDirectory, keys: keys)
+            repositories = Dictionary(uniqueKeysWithValues: loaded.map { ($0.id, $0) })
         }
         let headerDirectory = scratch + "/local-headers"
         try FileManager.default.createDirectory(atPath: headerDirectory, withIntermediateDirectories: true)

@@ -17,6 +17,13 @@ public struct RepoDefinition: Sendable, Equatable {
     public var keyRoot: String?
     /// The file it came from.
     public var file: String
+    /// `mirrorlist=` and `metalink=`: where librepo finds the base URLs when `baseurl` is
+    /// not given.
+    public var mirrorlist: String?
+    public var metalink: String?
+    /// `metadata_expire=`: how old downloaded metadata may be before it is fetched again; nil
+    /// for never (`-1`, `never`). dnf's default is 48 hours.
+    public var metadataExpire: TimeInterval? = RepoFile.defaultMetadataExpire
 
     public init(id: String, name: String, baseURLs: [String], enabled: Bool, gpgCheck: Bool,
                 repoGPGCheck: Bool = false, gpgKeys: [String] = [], keyRoot: String? = nil, file: String) {
@@ -32,9 +39,13 @@ public struct RepoDefinition: Sendable, Equatable {
     }
 }
 
-/// Reads `.repo` files the way dnf does for the keys a compose needs (`baseurl`, `enabled`,
-/// `gpgcheck`, `repo_gpgcheck`, `gpgkey`, with `$basearch` and `$releasever` expanded).
+/// Reads `.repo` files the way dnf does for the keys a compose needs (`baseurl`, `mirrorlist`,
+/// `metalink`, `enabled`, `gpgcheck`, `repo_gpgcheck`, `gpgkey`, `metadata_expire`, with
+/// `$basearch` and `$releasever` expanded).
 public enum RepoFile {
+    /// dnf's `metadata_expire` default: 48 hours.
+    public static let defaultMetadataExpire: TimeInterval = 48 * 3600
+
     /// Every repository defined by the `.repo` files in `directory`, by id; `keyRoot` is where
     /// their `file://` keys are read (nil: the host).
     public static func definitions(in directory: String, variables: [String: String],
@@ -83,22 +94,42 @@ public enum RepoFile {
         return try sections.map { id, keys in
             let urls = (keys["baseurl"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," })
                 .map { expand(String($0), variables) }
-            if urls.isEmpty {
-                let other = keys["metalink"] != nil ? "metalink" : keys["mirrorlist"] != nil ? "mirrorlist" : nil
-                throw PackageSourceError("\(path): repository '\(id)' has no baseurl" + (other.map { " (\($0) is not supported)" } ?? ""))
+            let mirrorlist = keys["mirrorlist"].map { expand($0, variables) }
+            let metalink = keys["metalink"].map { expand($0, variables) }
+            if urls.isEmpty && mirrorlist == nil && metalink == nil {
+                throw PackageSourceError("\(path): repository '\(id)' has no baseurl, mirrorlist or metalink")
             }
             let gpgKeys = (keys["gpgkey"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," })
                 .map { expand(String($0), variables) }
-            let definition = RepoDefinition(
+            var definition = RepoDefinition(
                 id: id, name: keys["name"].map { expand($0, variables) } ?? id, baseURLs: urls,
                 enabled: isTrue(keys["enabled"] ?? "1"), gpgCheck: isTrue(keys["gpgcheck"] ?? "0"),
                 repoGPGCheck: isTrue(keys["repo_gpgcheck"] ?? "0"), gpgKeys: gpgKeys, file: path)
+            definition.mirrorlist = mirrorlist
+            definition.metalink = metalink
+            if let expire = keys["metadata_expire"] {
+                guard let seconds = metadataExpire(expire) else {
+                    throw PackageSourceError("\(path): repository '\(id)': metadata_expire '\(expire)' is not a duration "
+                                             + "(seconds, or a number with s, m, h or d; -1 or never)")
+                }
+                definition.metadataExpire = seconds
+            }
             if (definition.gpgCheck || definition.repoGPGCheck) && gpgKeys.isEmpty {
                 throw PackageSourceError("\(path): repository '\(id)' requires signatures (gpgcheck or repo_gpgcheck) but names no gpgkey",
                                          kind: .signature)
             }
             return definition
         }
+    }
+
+    /// dnf's spelling of a duration: `3600`, `90m`, `6h`, `2d`; `-1` or `never` (nil).
+    static func metadataExpire(_ value: String) -> TimeInterval?? {
+        let text = value.lowercased()
+        if text == "-1" || text == "never" { return .some(nil) }
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        let unit = text.last.flatMap { units[$0] }
+        guard let number = Double(unit == nil ? text : String(text.dropLast())), number >= 0 else { return nil }
+        return .some(number * (unit ?? 1))
     }
 
     private static func isTrue(_ value: String) -> Bool {

@@ -1,3 +1,4 @@
+import Foundation
 import RepoFetch
 import Solver
 import ToolSupport
@@ -5,24 +6,30 @@ import ToolSupport
 /// Brings rpm-md repositories into a solver: metadata fetched with librepo (`file://` read in
 /// place, `http(s)://` into a cache) and loaded with libdnf.
 public enum RepositoryLoader {
-    /// Fetches and loads each of `definitions`; a repository that cannot be fetched is an
-    /// error naming its `.repo` file.
+    /// Fetches (or takes from the cache, within `metadata_expire`) and loads each of
+    /// `definitions`; a repository that cannot be fetched is an error naming its `.repo` file.
     /// With `repo_gpgcheck=1`, `repomd.xml` must be signed by one of the repository's keys.
+    /// Returns the definitions with the base URLs packages come from (a mirror list's).
+    @discardableResult
     public static func load(_ definitions: [RepoDefinition], into solver: PackageSolver, cacheDirectory: String,
-                            keys: RepositoryKeys) throws {
-        for definition in definitions {
+                            keys: RepositoryKeys) throws -> [RepoDefinition] {
+        try definitions.map { definition in
             Console.progress("Fetching metadata of repository '\(definition.id)'")
             let fetched: FetchedMetadata
             let signingKeys = try definition.repoGPGCheck ? keys.armoredKeys(of: definition).map(\.text) : nil
             do {
-                fetched = try RepositoryDownloader.fetchMetadata(id: definition.id, baseURLs: definition.baseURLs,
-                                                                 cacheDirectory: cacheDirectory, signingKeys: signingKeys)
+                fetched = try RepositoryDownloader.fetchMetadata(
+                    id: definition.id,
+                    source: MetadataSource(baseURLs: definition.baseURLs, mirrorlist: definition.mirrorlist, metalink: definition.metalink),
+                    cacheDirectory: cacheDirectory, signingKeys: signingKeys, maxAge: definition.metadataExpire)
             } catch let error as RepoFetchError {
-                let aboutSignature = signingKeys != nil && "\(error)".localizedCaseInsensitiveContains("gpg")
-                throw PackageSourceError("\(definition.file): \(error)", kind: aboutSignature ? .signature : .repository)
+                throw PackageSourceError("\(definition.file): \(error)", kind: error.isAboutSignature ? .signature : .repository)
             }
             try solver.addRepository(RepositoryMetadataFiles(id: definition.id, repomd: fetched.repomd,
                                                              primary: fetched.primary, filelists: fetched.filelists))
+            var loaded = definition
+            loaded.baseURLs = fetched.mirrors
+            return loaded
         }
     }
 }

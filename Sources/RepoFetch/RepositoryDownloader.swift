@@ -9,6 +9,45 @@ public struct FetchedMetadata: Sendable {
     public var filelists: String?
     /// SHA-256 of repomd.xml: changes whenever the repository does.
     public var revision: String
+    /// The base URLs packages come from: the repository's own, or those its mirror list or
+    /// metalink named.
+    public var mirrors: [String] = []
+    /// Whether the metadata came from the cache, fresh enough not to be fetched again.
+    public var fromCache = false
+}
+
+/// Where a repository's metadata is: base URLs, a mirror list or a metalink (dnf's keys).
+public struct MetadataSource: Sendable, Hashable, Codable {
+    public var baseURLs: [String]
+    public var mirrorlist: String?
+    public var metalink: String?
+
+    public init(baseURLs: [String], mirrorlist: String? = nil, metalink: String? = nil) {
+        self.baseURLs = baseURLs
+        self.mirrorlist = mirrorlist
+        self.metalink = metalink
+    }
+
+    /// How the source is named in errors: the first URL of the three kinds.
+    var displayName: String { baseURLs.first ?? mirrorlist ?? metalink ?? "(no URL)" }
+    /// A repository read in place: a `file://` or plain path base URL.
+    var localPath: String? {
+        guard mirrorlist == nil, metalink == nil, let first = baseURLs.first, first.hasPrefix("file://") || first.hasPrefix("/") else {
+            return nil
+        }
+        return first.hasPrefix("file://") ? String(first.dropFirst("file://".count)) : first
+    }
+}
+
+/// What `fetchMetadata` records beside a remote repository's cached metadata: what it was
+/// fetched from (a changed `.repo` or key fetches again) and when.
+struct MetadataStamp: Codable {
+    var source: MetadataSource
+    var keys: String
+    var fetched: Date
+    var mirrors: [String]
+
+    static let fileName = "harness-metadata.json"
 }
 
 /// One package to download: where it lives in its repository and what it must hash to.
@@ -35,20 +74,66 @@ public struct PackageDownload: Sendable {
 
 /// Fetches rpm-md metadata and packages with librepo, over `file://`, `http://` and `https://`.
 public enum RepositoryDownloader {
-    /// Fetches `repomd.xml`, primary and filelists of the repository at `baseURLs` (tried in
-    /// order). Local `file://` repositories are read in place; remote ones are copied into
-    /// `cacheDirectory`.
+    /// Fetches `repomd.xml`, primary and filelists of the repository at `source`. Local
+    /// `file://` repositories are read in place; remote ones are copied into
+    /// `cacheDirectory/repos/ID` and read from there again while younger than `maxAge` (nil:
+    /// forever), as dnf's `metadata_expire`. A failed fetch is tried again twice (after 1 s,
+    /// then 2 s); the error names the URL.
     ///
     /// With `signingKeys` (ASCII-armored OpenPGP keys), `repomd.xml` must carry a detached
     /// signature (`repomd.xml.asc`) made by one of them, as dnf's `repo_gpgcheck=1` demands.
-    public static func fetchMetadata(id: String, baseURLs: [String], cacheDirectory: String,
-                                     signingKeys: [String]? = nil) throws -> FetchedMetadata {
-        guard let first = baseURLs.first else { throw RepoFetchError(id, "no baseurl") }
-        let local = first.hasPrefix("file://") || first.hasPrefix("/")
+    public static func fetchMetadata(id: String, source: MetadataSource, cacheDirectory: String,
+                                     signingKeys: [String]? = nil, maxAge: TimeInterval? = 0,
+                                     now: Date = Date()) throws -> FetchedMetadata {
+        if let path = source.localPath {
+            var fetched = try perform(id: id, source: source, into: nil, local: path, signingKeys: signingKeys)
+            fetched.mirrors = source.baseURLs
+            return fetched
+        }
+        let final = cacheDirectory + "/repos/" + id
+        let keys = Digest.sha256((signingKeys ?? []).joined(separator: "\n"))
+        if let stamp = try? JSONDecoder().decode(MetadataStamp.self, from: Data(contentsOf: URL(fileURLWithPath: final + "/" + MetadataStamp.fileName))),
+           stamp.source == source, stamp.keys == keys, let age = Optional(now.timeIntervalSince(stamp.fetched)), age >= 0,
+           maxAge.map({ age < $0 }) ?? true,
+           var fetched = try? perform(id: id, source: source, into: nil, local: final, signingKeys: nil) {
+            Console.progress(String(format: "Metadata of '%@' fetched %.0f s ago, within its metadata_expire: not fetched again", id, age))
+            fetched.mirrors = stamp.mirrors
+            fetched.fromCache = true
+            return fetched
+        }
+        let target = final + ".partial"
+        var attempt = 1
+        var fetched: FetchedMetadata
+        while true {
+            FileTree.removeRecursively(target)
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            do {
+                fetched = try perform(id: id, source: source, into: target, local: nil, signingKeys: signingKeys)
+                break
+            } catch let error as RepoFetchError where attempt < 3 && !error.isAboutSignature {
+                Console.warning("\(error) (attempt \(attempt) of 3; trying again in \(attempt) s)")
+                Thread.sleep(forTimeInterval: TimeInterval(attempt))
+                attempt += 1
+            }
+        }
+        let stamp = MetadataStamp(source: source, keys: keys, fetched: now, mirrors: fetched.mirrors)
+        try JSONEncoder().encode(stamp).write(to: URL(fileURLWithPath: target + "/" + MetadataStamp.fileName))
+        // Swap the complete download into place so a failed fetch never leaves half a cache.
+        FileTree.removeRecursively(final)
+        try FileManager.default.moveItem(atPath: target, toPath: final)
+        fetched.repomd = fetched.repomd.replacingOccurrences(of: target, with: final)
+        fetched.primary = fetched.primary.replacingOccurrences(of: target, with: final)
+        fetched.filelists = fetched.filelists?.replacingOccurrences(of: target, with: final)
+        return fetched
+    }
+
+    /// One librepo run: the repository read at `local` in place, or downloaded from `source`
+    /// into `destination`.
+    private static func perform(id: String, source: MetadataSource, into destination: String?, local: String?,
+                                signingKeys: [String]?) throws -> FetchedMetadata {
         let handle = lr_handle_init()!
         defer { lr_handle_free(handle) }
         var error: UnsafeMutablePointer<GError>? = nil
-        var destination: String? = nil
         var ok = harness_lr_set_long(handle, &error, LRO_REPOTYPE, Int(LR_YUMREPO.rawValue)) != 0
         // librepo checks the signature with GnuPG: the keys go into a keyring of their own.
         let gnupgHome = try signingKeys.map { _ in try TemporaryDirectory(prefix: "harness-gnupg-") }
@@ -58,24 +143,26 @@ public enum RepositoryDownloader {
                 let keyFile = gnupgHome.path + "/key-\(index).asc"
                 try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
                 guard lr_gpg_import_key(keyFile, gnupgHome.path, &error) != 0 else {
-                    throw RepoFetchError(id, "cannot import its gpgkey: " + consume(&error))
+                    throw RepoFetchError(id, "cannot import its gpgkey: " + consume(&error), isAboutSignature: true)
                 }
             }
             ok = ok && harness_lr_set_long(handle, &error, LRO_GPGCHECK, 1) != 0
             ok = ok && harness_lr_set_string(handle, &error, LRO_GNUPGHOMEDIR, gnupgHome.path) != 0
         }
-        if local {
-            let path = first.hasPrefix("file://") ? String(first.dropFirst("file://".count)) : first
-            ok = ok && harness_lr_set_strings(handle, &error, LRO_URLS, nil) != 0
-            ok = ok && withCStrings([path]) { harness_lr_set_strings(handle, &error, LRO_URLS, $0) } != 0
+        if let local {
+            ok = ok && withCStrings([local]) { harness_lr_set_strings(handle, &error, LRO_URLS, $0) } != 0
             ok = ok && harness_lr_set_long(handle, &error, LRO_LOCAL, 1) != 0
-        } else {
-            let target = cacheDirectory + "/repos/" + id + ".partial"
-            FileTree.removeRecursively(target)
-            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-            destination = target
-            ok = ok && withCStrings(baseURLs) { harness_lr_set_strings(handle, &error, LRO_URLS, $0) } != 0
-            ok = ok && harness_lr_set_string(handle, &error, LRO_DESTDIR, target) != 0
+        } else if let destination {
+            if !source.baseURLs.isEmpty {
+                ok = ok && withCStrings(source.baseURLs) { harness_lr_set_strings(handle, &error, LRO_URLS, $0) } != 0
+            }
+            if let mirrorlist = source.mirrorlist {
+                ok = ok && harness_lr_set_string(handle, &error, LRO_MIRRORLISTURL, mirrorlist) != 0
+            }
+            if let metalink = source.metalink {
+                ok = ok && harness_lr_set_string(handle, &error, LRO_METALINKURL, metalink) != 0
+            }
+            ok = ok && harness_lr_set_string(handle, &error, LRO_DESTDIR, destination) != 0
         }
         ok = ok && withCStrings(["primary", "filelists"]) { harness_lr_set_strings(handle, &error, LRO_YUMDLIST, $0) } != 0
         ok = ok && harness_lr_set_long(handle, &error, LRO_CHECKSUM, 1) != 0
@@ -84,7 +171,9 @@ public enum RepositoryDownloader {
         let result = lr_result_init()!
         defer { lr_result_free(result) }
         guard lr_handle_perform(handle, result, &error) != 0 else {
-            throw RepoFetchError("repository '\(id)' (\(first))", consume(&error))
+            let aboutSignature = signingKeys != nil && (error.map { String(cString: $0.pointee.message) } ?? "")
+                .localizedCaseInsensitiveContains("gpg")
+            throw RepoFetchError("repository '\(id)' (\(local ?? source.displayName))", consume(&error), isAboutSignature: aboutSignature)
         }
         var repo: UnsafeMutablePointer<LrYumRepo>? = nil
         guard harness_lr_get_yum_repo(result, &error, &repo) != 0, let repo else {
@@ -95,17 +184,22 @@ public enum RepositoryDownloader {
             primary: lr_yum_repo_path(repo, "primary").map { String(cString: $0) } ?? "",
             filelists: lr_yum_repo_path(repo, "filelists").map { String(cString: $0) },
             revision: "")
-        if let destination {
-            // Swap the complete download into place so a failed fetch never leaves half a cache.
-            let final = cacheDirectory + "/repos/" + id
-            FileTree.removeRecursively(final)
-            try FileManager.default.moveItem(atPath: destination, toPath: final)
-            fetched.repomd = fetched.repomd.replacingOccurrences(of: destination, with: final)
-            fetched.primary = fetched.primary.replacingOccurrences(of: destination, with: final)
-            fetched.filelists = fetched.filelists?.replacingOccurrences(of: destination, with: final)
-        }
         guard !fetched.primary.isEmpty else { throw RepoFetchError(id, "repository has no primary metadata") }
         fetched.revision = try Digest.sha256(file: fetched.repomd)
+        if destination != nil {
+            var mirrors: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
+            if harness_lr_get_mirrors(handle, &error, &mirrors) != 0, let mirrors {
+                var index = 0
+                while let mirror = mirrors[index] {
+                    fetched.mirrors.append(String(cString: mirror))
+                    index += 1
+                }
+                g_strfreev(mirrors)
+            } else {
+                g_clear_error(&error)
+            }
+            if fetched.mirrors.isEmpty { fetched.mirrors = source.baseURLs }
+        }
         return fetched
     }
 
@@ -172,7 +266,7 @@ public enum RepositoryDownloader {
         guard ok else { throw RepoFetchError("downloading packages", consume(&error)) }
     }
 
-    private static func consume(_ error: inout UnsafeMutablePointer<GError>?) -> String {
+    static func consume(_ error: inout UnsafeMutablePointer<GError>?) -> String {
         guard let gerror = error else { return "unknown librepo error" }
         let text = String(cString: gerror.pointee.message)
         g_clear_error(&error)

@@ -171,6 +171,52 @@ public final class PackageSolver {
         return result.sorted { ($0.name, $0.nevra) < ($1.name, $1.nevra) }
     }
 
+    /// A package the solver may only take at one version (a lockfile's entry).
+    public struct Lock: Sendable {
+        public var name: String
+        /// `[epoch:]version-release`, without a zero epoch.
+        public var evr: String
+        /// nil: any architecture.
+        public var arch: String?
+
+        public init(name: String, evr: String, arch: String?) {
+            self.name = name
+            self.evr = evr
+            self.arch = arch
+        }
+    }
+
+    /// Hides every available package of a locked name but the locked version, so that
+    /// `resolve` can only take that one. Returns the locks no available package matches.
+    public func lock(_ locks: [Lock]) -> [Lock] {
+        let query = hy_query_create(sack)
+        defer { hy_query_free(query) }
+        let excluded = dnf_packageset_new(sack)
+        defer { dnf_packageset_free(excluded) }
+        var unmatched: [Lock] = []
+        for lock in locks {
+            hy_query_clear(query)
+            hy_query_filter(query, Int32(HY_PKG_NAME.rawValue), Int32(HY_EQ.rawValue), lock.name)
+            var matched = false
+            if let packages = hy_query_run(query) {
+                for index in 0..<Int(packages.pointee.len) {
+                    let package = packages.pointee.pdata[index]!.assumingMemoryBound(to: DnfPackage.self)
+                    if dnf_package_installed(package) != 0 { continue }
+                    if String(cString: dnf_package_get_evr(package)) == lock.evr
+                        && (lock.arch == nil || String(cString: dnf_package_get_arch(package)) == lock.arch) {
+                        matched = true
+                    } else {
+                        dnf_packageset_add(excluded, package)
+                    }
+                }
+                g_ptr_array_unref(packages)
+            }
+            if !matched { unmatched.append(lock) }
+        }
+        dnf_sack_add_excludes(sack, excluded)
+        return unmatched
+    }
+
     private func excludePackages(named names: [String]) {
         let query = hy_query_create(sack)
         defer { hy_query_free(query) }

@@ -7,24 +7,43 @@ public final class LoopbackHTTPServer {
     public let directory: String
     public let port: Int
     private let server: BackgroundProgram
+    /// The server's log (its stderr): a line per request.
+    private let log: TemporaryDirectory
 
     /// Starts the server and waits until it answers.
     public init(directory: String) throws {
         self.directory = directory
         port = try LoopbackPort.free()
-        server = try BackgroundProgram(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, String(port)])
+        log = try TemporaryDirectory(prefix: "harness-http-")
+        server = try BackgroundProgram(["sh", "-c", #"exec python3 -m http.server --bind 127.0.0.1 --directory "$1" "$2" 2>"$3""#,
+                                        "sh", directory, String(port), log.path + "/requests.log"])
         for _ in 0..<100 where server.isRunning {
             if try Program.run(["curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"]).succeeded { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         server.stop()
+        defer { log.remove() }
         throw ProgramError(command: server.arguments,
-                           kind: .couldNotRun(reason: "it did not answer on 127.0.0.1:\(port): \(server.standardError.lastLinesOnOneLine(2))"))
+                           kind: .couldNotRun(reason: "it did not answer on 127.0.0.1:\(port): \(logText.lastLinesOnOneLine(2))"))
     }
+
+    private var logText: String { (try? String(contentsOfFile: log.path + "/requests.log", encoding: .utf8)) ?? "" }
 
     public var url: String { "http://127.0.0.1:\(port)" }
 
-    public func stop() { server.stop() }
+    /// The paths of the GET requests served so far, in order (from the server's log).
+    public var requests: [String] {
+        logText.split(separator: "\n").compactMap { line in
+            guard let start = line.range(of: "\"GET ") else { return nil }
+            return line[start.upperBound...].split(separator: " ").first.map(String.init)
+        }
+    }
+
+    public func stop() {
+        server.stop()
+        log.remove()
+    }
+
 }
 
 /// A TCP port on 127.0.0.1 free now, for a host forward or a server (the kernel picks it).

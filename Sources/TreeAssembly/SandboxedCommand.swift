@@ -15,11 +15,13 @@ public struct SandboxedCommand {
     public var root: String
     /// Host files bound read-only into the sandbox (host path, sandbox path).
     public var readOnlyBinds: [(String, String)] = []
+    /// A fixed set, and `SOURCE_DATE_EPOCH` when harness has it: tools that honour it write
+    /// the same files on every compose.
     public var environment: [String: String] = [
         "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
         "LANG": "C.UTF-8",
         "HOME": "/root",
-    ]
+    ].merging(ProcessInfo.processInfo.environment.filter { $0.key == "SOURCE_DATE_EPOCH" }) { a, _ in a }
 
     /// What a scriptlet may still do as root, and why it needs it. Everything else is dropped:
     /// among others mounting (`sys_admin`), device nodes (`mknod`), raw disk and port access

@@ -12,7 +12,8 @@ struct ComposeTree: ParsableCommand {
         discussion: """
             Prints the commit checksum on stdout; progress goes to stderr. When nothing changed \
             since the ref's last commit (same input hash), no commit is written and the existing \
-            checksum is printed.
+            checksum is printed. With SOURCE_DATE_EPOCH set, it is the commit's timestamp and the \
+            rpmdb's install time, and scriptlets get it: the same inputs give the same commit.
             """)
 
     @OptionGroup var state: StateOptions
@@ -34,6 +35,15 @@ struct ComposeTree: ParsableCommand {
 
     @Option(help: "Write {ref, commit, version, inputhash, packages} as JSON to this file.")
     var writeComposejsonTo: String?
+
+    @Option(name: .customLong("ex-lockfile"), help: ArgumentHelp("Take the packages of this rpm-ostree lockfile at their locked versions and digests; repeatable, later ones win.", valueName: "file"))
+    var lockfiles: [String] = []
+
+    @Flag(name: .customLong("ex-lockfile-strict"), help: "Take only packages the lockfiles name.")
+    var lockfileStrict = false
+
+    @Option(name: .customLong("ex-write-lockfile-to"), help: ArgumentHelp("Write the lockfile of the resolved packages here.", valueName: "file"))
+    var writeLockfileTo: String?
 
     @Option(name: .customLong("var"), help: "Set a treefile variable (K=V), as rpm-ostree's --var.")
     var variables: [String] = []
@@ -72,6 +82,16 @@ struct ComposeTree: ParsableCommand {
         options.variables = values
         options.basearch = basearch
         options.signer = signing.signer
+        if !lockfiles.isEmpty { options.lockfile = try Lockfile.read(lockfiles.map(absolute)) }
+        if lockfileStrict, lockfiles.isEmpty { throw ValidationError("--ex-lockfile-strict needs --ex-lockfile") }
+        options.lockfileStrict = lockfileStrict
+        options.writeLockfileTo = writeLockfileTo.map(absolute)
+        if let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"] {
+            guard let seconds = UInt64(epoch) else {
+                throw ValidationError("SOURCE_DATE_EPOCH: '\(epoch)' is not a count of seconds since 1970")
+            }
+            options.sourceDateEpoch = seconds
+        }
         let result = try Composer(options: options).compose(treefilePath: treefilePath)
         if dryRun { result.packages.forEach { print($0) } } else { print(result.commit) }
         if let path = writeComposejsonTo {

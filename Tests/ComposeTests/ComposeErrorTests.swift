@@ -63,6 +63,14 @@ import TreeAssembly
         #expect(message.contains("127.0.0.1:9"))
     }
 
+    @Test func aBadMetadataExpireIsNamed() throws {
+        let message = try failure(packages: ["fixture-lib"]) { testbed in
+            let definition = "[fixtures]\nbaseurl=http://127.0.0.1:9/\nmetadata_expire=soon\n"
+            try definition.write(toFile: testbed.directory + "/fixtures.repo", atomically: true, encoding: .utf8)
+        }
+        #expect(message.contains("fixtures.repo: repository 'fixtures': metadata_expire 'soon' is not a duration"), "\(message)")
+    }
+
     @Test func missingRepositoryIdIsNamed() throws {
         let message = try failure(packages: ["fixture-lib"], extra: "repos: [nowhere]\n") { testbed in
             // `repos` given twice would be a YAML error; rewrite the treefile with the bad id.

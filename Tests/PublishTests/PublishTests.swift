@@ -75,7 +75,8 @@ import ToolSupport
         try Program.check(arguments)
         let store = bed.scratch.path + "/www/.repo.publish"
         #expect(try FileManager.default.contentsOfDirectory(atPath: store).filter { Int($0) != nil }.count == 1)
-        #expect(try bed.pull(client, ["--require-static-deltas", "r", PublishTestbed.ref]).succeeded)
+        let again = try bed.pull(client, ["--require-static-deltas", "r", PublishTestbed.ref])
+        #expect(again.succeeded, "\(again.stderr)")
     }
 
     @Test func publishingAgainWritesNothingAndHistoryBeyondTheDepthIsPruned() throws {
