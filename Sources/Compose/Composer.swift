@@ -228,7 +228,10 @@ public struct Composer {
         let root = workspace.root
         let assembler = workspace.assembler
         try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
-        try assembler.runScriptlets(packages, in: root)
+        // The base's own packages (a base from a composed commit) have triggers that fire too.
+        let installed = FileManager.default.fileExists(atPath: root + RPMDatabase.pathInTree + "/rpmdb.sqlite")
+            ? try RPMDatabase.installedHeaders(root: root) : []
+        try assembler.runScriptlets(packages, in: root, installed: installed)
         Console.progress("Writing the rpm database")
         try assembler.writeDatabase(packages.map(\.header), root: root, append: true)
         try ComposePostprocess(treefile: treefile, root: root).apply()

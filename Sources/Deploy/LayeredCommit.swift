@@ -68,7 +68,7 @@ struct LayeredCommit {
                             added: resolved.packages.compactMap { localByNevra[$0.nevra] } + fetched)
         Console.progress("Layering \(change.added.map(\.header.nevra).sorted().joined(separator: ", "))")
 
-        let tree = try LayeredTree.canMerge(change.added)
+        let tree = try LayeredTree.canMerge(change)
             ? LayeredTree.merged(base: base, change: change, database: databaseRoot, cache: cache)
             : LayeredTree.assembled(base: base, change: change, database: databaseRoot, cache: cache,
                                     scratch: scratch.path)

@@ -27,10 +27,11 @@ enum LayeredTree {
     typealias Builder = (Transaction) throws -> MutableTree
 
     /// Whether the added packages can be merged into the base tree without checking it out:
-    /// no scriptlet to run, no owner to look up, and files only where the base's layout
-    /// already puts them (`/usr`, and `/etc`, which the tree keeps as `/usr/etc`), no kernel.
-    static func canMerge(_ packages: [CachedPackage]) -> Bool {
-        packages.allSatisfy { package in
+    /// no scriptlet or trigger to run, no owner to look up, and files only where the base's
+    /// layout already puts them (`/usr`, and `/etc`, which the tree keeps as `/usr/etc`), no
+    /// kernel.
+    static func canMerge(_ change: Change) -> Bool {
+        !TriggerSchedule.anyFire(installed: change.kept, packages: change.added.map(\.header)) && change.added.allSatisfy { package in
             package.header.scriptlets([.pre, .post, .posttrans]).isEmpty && package.foreignOwners.isEmpty
                 && package.header.files.allSatisfy { file in
                     (file.path.hasPrefix("/usr/") || file.path.hasPrefix("/etc/")) && !file.path.hasPrefix("/usr/lib/modules/")
@@ -77,7 +78,7 @@ enum LayeredTree {
         try tree.remove(RPMDatabase.pathInTree)
         try tree.moveIn(fromHost: database + RPMDatabase.pathInTree, to: RPMDatabase.pathInTree)
         try assembler.checkoutPackages(change.added, into: root, options: AssemblyOptions())
-        try assembler.runScriptlets(change.added, in: root)
+        try assembler.runScriptlets(change.added, in: root, installed: change.kept)
         try assembler.writeDatabase(change.added.map(\.header), root: root, append: true)
         try TreeLayout(root: root, stage: .clientLayer).apply()
         return { transaction in

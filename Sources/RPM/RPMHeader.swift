@@ -39,6 +39,10 @@ public enum ScriptletKind: String, Sendable, CaseIterable {
     case posttrans = "%posttrans"
     case preun = "%preun"
     case postun = "%postun"
+    /// Triggers (`RPMHeader.triggers`): their scripts run under these names.
+    case triggerin = "%triggerin"
+    case filetriggerin = "%filetriggerin"
+    case transfiletriggerin = "%transfiletriggerin"
 }
 
 /// A scriptlet from a header: its interpreter and body.
@@ -141,9 +145,9 @@ public final class RPMHeader: @unchecked Sendable {
     }
 
     /// The scriptlets of the given kinds that the package has.
-    public func scriptlets(_ kinds: [ScriptletKind] = ScriptletKind.allCases) -> [Scriptlet] {
+    public func scriptlets(_ kinds: [ScriptletKind] = [.pre, .post, .posttrans, .preun, .postun]) -> [Scriptlet] {
         kinds.compactMap { kind in
-            let (bodyTag, programTag) = Self.tags(for: kind)
+            guard let (bodyTag, programTag) = Self.tags(for: kind) else { return nil }
             let body = string(bodyTag)
             let program = strings(programTag)
             guard body != nil || !program.isEmpty else { return nil }
@@ -156,24 +160,38 @@ public final class RPMHeader: @unchecked Sendable {
     /// Names of capabilities provided.
     public var provides: [String] { strings(RPMTAG_PROVIDENAME) }
 
-    private static func tags(for kind: ScriptletKind) -> (rpmTag_e, rpmTag_e) {
+    /// The body and program tags of a package scriptlet; nil for triggers, which have tags
+    /// of their own.
+    private static func tags(for kind: ScriptletKind) -> (rpmTag_e, rpmTag_e)? {
         switch kind {
         case .pre: (RPMTAG_PREIN, RPMTAG_PREINPROG)
         case .post: (RPMTAG_POSTIN, RPMTAG_POSTINPROG)
         case .posttrans: (RPMTAG_POSTTRANS, RPMTAG_POSTTRANSPROG)
         case .preun: (RPMTAG_PREUN, RPMTAG_PREUNPROG)
         case .postun: (RPMTAG_POSTUN, RPMTAG_POSTUNPROG)
+        case .triggerin, .filetriggerin, .transfiletriggerin: nil
         }
     }
 
-    private func tag(_ value: rpmTag_e) -> rpmTagVal { rpmTagVal(value.rawValue) }
+    func tag(_ value: rpmTag_e) -> rpmTagVal { rpmTagVal(value.rawValue) }
 
     private func string(_ value: rpmTag_e) -> String? {
         headerGetString(handle, tag(value)).map { String(cString: $0) }
     }
 
+    /// An integer-array tag as a list.
+    func numbers(_ value: rpmTag_e) -> [UInt32] {
+        let td = rpmtdNew()
+        defer { rpmtdFree(td) }
+        guard headerGet(handle, tag(value), td, headerGetFlags(HEADERGET_MINMEM.rawValue)) != 0 else { return [] }
+        defer { rpmtdFreeData(td) }
+        var result: [UInt32] = []
+        while let next = rpmtdNextUint32(td) { result.append(next.pointee) }
+        return result
+    }
+
     /// A string or string-array tag as a list.
-    private func strings(_ value: rpmTag_e) -> [String] {
+    func strings(_ value: rpmTag_e) -> [String] {
         let td = rpmtdNew()
         defer { rpmtdFree(td) }
         guard headerGet(handle, tag(value), td, headerGetFlags(HEADERGET_MINMEM.rawValue)) != 0 else { return [] }

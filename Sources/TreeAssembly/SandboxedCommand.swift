@@ -41,10 +41,10 @@ public struct SandboxedCommand {
 
     public init(root: String) { self.root = root }
 
-    /// Runs `arguments` inside the root; returns status and output.
-    public func run(_ arguments: [String]) throws -> ProgramResult {
+    /// Runs `arguments` inside the root, `input` on its stdin; returns status and output.
+    public func run(_ arguments: [String], input: String? = nil) throws -> ProgramResult {
         try CopyUpMount.with(tree: root) { mountPoint in
-            try Program.run(bubblewrapArguments(root: mountPoint) + ["--"] + arguments)
+            try Program.run(bubblewrapArguments(root: mountPoint) + ["--"] + arguments, input: input.map { Data($0.utf8) })
         }
     }
 

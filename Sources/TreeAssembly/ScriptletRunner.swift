@@ -17,26 +17,43 @@ public struct ScriptletRunner {
 
     public init(root: String) { self.root = root }
 
-    /// Runs one package's scriptlet of `kind`, if it has one. Lua scriptlets are refused: rpm
-    /// runs them inside its own process, which a sandboxed tree cannot offer.
+    /// Runs one package's scriptlet of `kind`, if it has one.
     public func run(_ kind: ScriptletKind, of header: RPMHeader) throws {
         for scriptlet in header.scriptlets([kind]) {
             try run(scriptlet, package: header.nevra)
         }
     }
 
-    func run(_ scriptlet: Scriptlet, package: String) throws {
+    /// Runs a trigger's script with its arguments and input.
+    public func run(_ firing: TriggerFiring) throws {
+        do {
+            try run(firing.script, package: firing.owner, arguments: firing.arguments, input: firing.input)
+        } catch var error as ScriptletError {
+            error.reason = "(-- \(firing.target)) " + error.reason
+            throw error
+        }
+    }
+
+    /// Runs `scriptlet` with `arguments` (`$1`...: rpm's instance counts) and `input` on stdin;
+    /// a Lua one with rpm's Lua (`SandboxedLua`), in the same sandbox.
+    func run(_ scriptlet: Scriptlet, package: String, arguments: [String] = ["1"], input: String? = nil) throws {
+        var configured = SandboxedCommand(root: root)
+        var command: [String]
         if scriptlet.isLua {
-            throw ScriptletError(package: package, scriptlet: scriptlet.kind,
-                                 reason: "is written in Lua, which harness cannot run outside rpm; rebuild the package with a shell scriptlet")
+            let lua: SandboxedLua
+            do { lua = try SandboxedLua.host.get() } catch {
+                throw ScriptletError(package: package, scriptlet: scriptlet.kind, reason: "is written in Lua, and \(error)")
+            }
+            configured.readOnlyBinds += lua.binds
+            configured.environment.merge(lua.environment) { _, new in new }
+            command = lua.command
+        } else {
+            guard let interpreter = scriptlet.interpreter.first, configured.exists(interpreter) else {
+                throw ScriptletError(package: package, scriptlet: scriptlet.kind,
+                                     reason: "needs \(scriptlet.interpreter.first ?? "an interpreter"), which the tree does not have")
+            }
+            command = scriptlet.interpreter
         }
-        let sandbox = SandboxedCommand(root: root)
-        guard let interpreter = scriptlet.interpreter.first, sandbox.exists(interpreter) else {
-            throw ScriptletError(package: package, scriptlet: scriptlet.kind,
-                                 reason: "needs \(scriptlet.interpreter.first ?? "an interpreter"), which the tree does not have")
-        }
-        var command = scriptlet.interpreter
-        var configured = sandbox
         let scratch = try TemporaryDirectory(prefix: "harness-scriptlet-")
         defer { scratch.remove() }
         if let body = scriptlet.body {
@@ -45,8 +62,8 @@ public struct ScriptletRunner {
             configured.readOnlyBinds.append((scriptPath, "/run/harness-scriptlet"))
             command.append("/run/harness-scriptlet")
         }
-        command.append("1")
-        let result = try configured.run(command)
+        command += arguments
+        let result = try configured.run(command, input: input)
         guard result.succeeded else {
             let output = result.outputTail()
             throw ScriptletError(package: package, scriptlet: scriptlet.kind,

@@ -83,9 +83,12 @@ public struct TreeAssembler {
     }
 
     /// Runs `%pre`, fixes ownership of files owned by users the scriptlets created, then
-    /// `%post` and `%posttrans`, package by package in dependency order. The scriptlets see
-    /// the tree through `rofiles-fuse`, so they cannot write through to the package cache.
-    public func runScriptlets(_ packages: [CachedPackage], in root: String) throws {
+    /// package by package in dependency order the file triggers it fires, its `%post` and the
+    /// `%triggerin`s it fires; then `%posttrans` and the `%transfiletriggerin`s
+    /// (`TriggerSchedule`, rpm's order). `installed` are the packages the tree had before,
+    /// whose triggers fire too. The scriptlets see the tree through `rofiles-fuse`, so they
+    /// cannot write through to the package cache.
+    public func runScriptlets(_ packages: [CachedPackage], in root: String, installed: [RPMHeader] = []) throws {
         let ordered = InstallOrder.sorted(packages)
         let withScripts = ordered.filter { !$0.header.scriptlets([.pre, .post, .posttrans]).isEmpty }
         if !withScripts.isEmpty {
@@ -94,8 +97,14 @@ public struct TreeAssembler {
         let runner = ScriptletRunner(root: root)
         for package in ordered { try runner.run(.pre, of: package.header) }
         try applyForeignOwnership(ordered, root: root)
-        for package in ordered { try runner.run(.post, of: package.header) }
+        var triggers = TriggerSchedule(installed: installed)
+        for package in ordered {
+            for firing in triggers.beforePost(package.header) { try runner.run(firing) }
+            try runner.run(.post, of: package.header)
+            for firing in triggers.afterPost(package.header) { try runner.run(firing) }
+        }
         for package in ordered { try runner.run(.posttrans, of: package.header) }
+        for firing in triggers.atEnd() { try runner.run(firing) }
     }
 
     /// Writes the rpmdb: `installed` headers already recorded are kept when `append` is set.

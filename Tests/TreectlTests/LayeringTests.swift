@@ -96,3 +96,17 @@ import ToolSupport
                 "librpm must write only into the tree's database")
     }
 }
+
+/// Triggers of layered packages: `treectl install` runs them as `rpm -i` and a compose do.
+@Suite struct LayeredTriggerTests {
+    @Test func layeredPackagesFireTheirTriggersAsRpmDoes() throws {
+        let packages = try TemporaryDirectory(prefix: "trigger-packages-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
+        let repository = try FixtureRepository.build(specTexts: TriggerFixtures.specs, into: packages.path)
+        let sysroot = try ClientSysroot(commit: UpdateServer.shared().version1)
+        try sysroot.succeed("install", repository.rpmPath("trig-target-1.0-1.noarch"), repository.rpmPath("trig-owner-1.0-1.noarch"),
+                            repository.rpmPath("trig-late-1.0-1.noarch"))
+        #expect(try sysroot.file("/usr/lib/trig.log") == TriggerFixtures.expectedLog)
+        #expect(try sysroot.file("/usr/lib/trig.log", inDeployment: 1) == nil, "the booted deployment is untouched")
+    }
+}

@@ -1,0 +1,102 @@
+import RPM
+
+/// One trigger script to run: whose it is, with which arguments and standard input.
+public struct TriggerFiring: Sendable {
+    /// The package carrying the trigger.
+    public var owner: String
+    /// The triggering package's name or the path prefix, for messages.
+    public var target: String
+    public var script: Scriptlet
+    public var arguments: [String]
+    /// File triggers read the matching paths, one per line.
+    public var input: String?
+}
+
+/// Which triggers fire as packages are installed into a tree, in rpm's order (checked against
+/// `rpm -i` of the same packages): for each package, in install order, first the file
+/// triggers its files fire (`%filetriggerin` of the installed packages and its own, then its
+/// own on the files already there; higher priorities first), then its `%post`, then the
+/// `%triggerin`s it fires (the installed packages' on it, then its own on them); after every
+/// `%posttrans`, the `%transfiletriggerin`s on the files the transaction brought. Installs only: the erase forms
+/// (`%triggerun`, `%triggerpostun`, ...) have nothing to fire on in a compose or a layered
+/// tree, where no package is erased by a script.
+public struct TriggerSchedule {
+    /// Packages in the tree, in the order they came: those there before, then each installed.
+    private var installed: [RPMHeader]
+    /// Files the packages installed by this transaction brought, in install order.
+    private var transactionFiles: [String] = []
+
+    public init(installed: [RPMHeader]) { self.installed = installed }
+
+    /// The file triggers `package`'s arrival fires, to run before its `%post`.
+    public func beforePost(_ package: RPMHeader) -> [TriggerFiring] {
+        let files = package.files.map(\.path)
+        var firings: [(priority: UInt32, firing: TriggerFiring)] = []
+        for owner in installed + [package] {
+            for trigger in owner.fileTriggers where trigger.event == .install {
+                let matching = files.filter { $0.hasPrefix(trigger.target) }
+                if !matching.isEmpty { firings.append((trigger.priority, Self.firing(owner, trigger, paths: matching))) }
+            }
+        }
+        let existing = installed.flatMap { $0.files.map(\.path) }
+        for trigger in package.fileTriggers where trigger.event == .install {
+            let matching = existing.filter { $0.hasPrefix(trigger.target) }
+            if !matching.isEmpty { firings.append((trigger.priority, Self.firing(package, trigger, paths: matching))) }
+        }
+        return Self.byPriority(firings)
+    }
+
+    /// The `%triggerin`s `package`'s arrival fires, to run after its `%post`; records it as
+    /// installed.
+    public mutating func afterPost(_ package: RPMHeader) -> [TriggerFiring] {
+        var firings: [TriggerFiring] = []
+        for owner in installed {
+            for trigger in owner.packageTriggers where trigger.event == .install && package.fires(trigger) {
+                firings.append(TriggerFiring(owner: owner.nevra, target: trigger.target, script: trigger.script,
+                                             arguments: ["1", "1"], input: nil))
+            }
+        }
+        for trigger in package.packageTriggers where trigger.event == .install {
+            for other in installed where other.fires(trigger) {
+                firings.append(TriggerFiring(owner: package.nevra, target: trigger.target, script: trigger.script,
+                                             arguments: ["1", "1"], input: nil))
+            }
+        }
+        installed.append(package)
+        transactionFiles += package.files.map(\.path)
+        return firings
+    }
+
+    /// The `%transfiletriggerin`s of every package in the tree on the files this transaction
+    /// brought, to run after every `%posttrans`: in the order their packages came, whatever
+    /// their priorities (as rpm 4.18 runs them).
+    public func atEnd() -> [TriggerFiring] {
+        installed.flatMap { owner in
+            owner.transactionFileTriggers.compactMap { trigger -> TriggerFiring? in
+                guard trigger.event == .install else { return nil }
+                let matching = transactionFiles.filter { $0.hasPrefix(trigger.target) }
+                return matching.isEmpty ? nil : Self.firing(owner, trigger, paths: matching)
+            }
+        }
+    }
+
+    /// Whether installing `packages` on `installed` fires any trigger at all.
+    public static func anyFire(installed: [RPMHeader], packages: [RPMHeader]) -> Bool {
+        var schedule = TriggerSchedule(installed: installed)
+        for package in packages where !schedule.beforePost(package).isEmpty || !schedule.afterPost(package).isEmpty {
+            return true
+        }
+        return !schedule.atEnd().isEmpty
+    }
+
+    /// rpm gives file triggers 0 as their argument, and the matching paths on stdin.
+    private static func firing(_ owner: RPMHeader, _ trigger: RPMTrigger, paths: [String]) -> TriggerFiring {
+        TriggerFiring(owner: owner.nevra, target: trigger.target, script: trigger.script, arguments: ["0"],
+                      input: paths.joined(separator: "\n") + "\n")
+    }
+
+    /// Higher priorities first; equal ones in the order found.
+    private static func byPriority(_ firings: [(priority: UInt32, firing: TriggerFiring)]) -> [TriggerFiring] {
+        firings.enumerated().sorted { ($0.element.priority, -$0.offset) > ($1.element.priority, -$1.offset) }.map(\.element.firing)
+    }
+}
