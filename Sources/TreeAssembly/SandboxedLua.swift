@@ -44,7 +44,8 @@ struct SandboxedLua {
         var binds = [(executable, directory + "/rpmlua"), (loader, directory + "/ld.so"), (configuration, directory + "/rpm")]
         for (index, library) in libraryDirectories.enumerated() { binds.append((library, directory + "/lib\(index)")) }
         let libraryPath = libraryDirectories.indices.map { directory + "/lib\($0)" }.joined(separator: ":")
-        return SandboxedLua(binds: binds, command: [directory + "/ld.so", "--library-path", libraryPath, directory + "/rpmlua"],
+        return SandboxedLua(binds: binds, command: [directory + "/ld.so", "--library-path", libraryPath, directory + "/rpmlua",
+                                                    "-e", "rpm.next_file = function() return io.read('l') end"],
                             environment: ["RPM_CONFIGDIR": directory + "/rpm"])
     }
 }

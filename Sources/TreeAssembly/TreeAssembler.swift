@@ -98,13 +98,22 @@ public struct TreeAssembler {
         for package in ordered { try runner.run(.pre, of: package.header) }
         try applyForeignOwnership(ordered, root: root)
         var triggers = TriggerSchedule(installed: installed)
+        var fired = 0
+        var triggerSeconds = 0.0
+        func run(_ firings: [TriggerFiring]) throws {
+            let started = Date()
+            for firing in firings { try runner.run(firing) }
+            fired += firings.count
+            triggerSeconds += Date().timeIntervalSince(started)
+        }
         for package in ordered {
-            for firing in triggers.beforePost(package.header) { try runner.run(firing) }
+            try run(triggers.beforePost(package.header))
             try runner.run(.post, of: package.header)
-            for firing in triggers.afterPost(package.header) { try runner.run(firing) }
+            try run(triggers.afterPost(package.header))
         }
         for package in ordered { try runner.run(.posttrans, of: package.header) }
-        for firing in triggers.atEnd() { try runner.run(firing) }
+        try run(triggers.atEnd())
+        if fired > 0 { Console.progress(String(format: "Ran %d trigger scripts in %.3f s", fired, triggerSeconds)) }
     }
 
     /// Writes the rpmdb: `installed` headers already recorded are kept when `append` is set.

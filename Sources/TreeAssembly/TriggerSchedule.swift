@@ -21,27 +21,55 @@ public struct TriggerFiring: Sendable {
 /// (`%triggerun`, `%triggerpostun`, ...) have nothing to fire on in a compose or a layered
 /// tree, where no package is erased by a script.
 public struct TriggerSchedule {
-    /// Packages in the tree, in the order they came: those there before, then each installed.
+    /// A package in the tree and the install triggers it carries, read from its header once.
+    private struct Owner {
+        var header: RPMHeader
+        var packageTriggers: [RPMTrigger]
+        var fileTriggers: [RPMTrigger]
+        var transactionFileTriggers: [RPMTrigger]
+
+        init(_ header: RPMHeader) {
+            self.header = header
+            packageTriggers = header.packageTriggers.filter { $0.event == .install }
+            fileTriggers = header.fileTriggers.filter { $0.event == .install }
+            transactionFileTriggers = header.transactionFileTriggers.filter { $0.event == .install }
+        }
+
+        var hasTriggers: Bool { !packageTriggers.isEmpty || !fileTriggers.isEmpty || !transactionFileTriggers.isEmpty }
+    }
+
+    /// Packages in the tree with install triggers, in the order they came.
+    private var owners: [Owner]
+    /// Every package in the tree, in the order it came (those there before, then each installed).
     private var installed: [RPMHeader]
     /// Files the packages installed by this transaction brought, in install order.
     private var transactionFiles: [String] = []
 
-    public init(installed: [RPMHeader]) { self.installed = installed }
+    public init(installed: [RPMHeader]) {
+        self.installed = installed
+        owners = installed.map(Owner.init).filter(\.hasTriggers)
+    }
 
     /// The file triggers `package`'s arrival fires, to run before its `%post`.
     public func beforePost(_ package: RPMHeader) -> [TriggerFiring] {
-        let files = package.files.map(\.path)
+        let arriving = Owner(package)
         var firings: [(priority: UInt32, firing: TriggerFiring)] = []
-        for owner in installed + [package] {
-            for trigger in owner.fileTriggers where trigger.event == .install {
-                let matching = files.filter { $0.hasPrefix(trigger.target) }
-                if !matching.isEmpty { firings.append((trigger.priority, Self.firing(owner, trigger, paths: matching))) }
+        let candidates = owners.filter { !$0.fileTriggers.isEmpty } + (arriving.fileTriggers.isEmpty ? [] : [arriving])
+        if !candidates.isEmpty {
+            let files = package.files.map(\.path)
+            for owner in candidates {
+                for trigger in owner.fileTriggers {
+                    let matching = files.filter { $0.hasPrefix(trigger.target) }
+                    if !matching.isEmpty { firings.append((trigger.priority, Self.firing(owner.header, trigger, paths: matching))) }
+                }
             }
         }
-        let existing = installed.flatMap { $0.files.map(\.path) }
-        for trigger in package.fileTriggers where trigger.event == .install {
-            let matching = existing.filter { $0.hasPrefix(trigger.target) }
-            if !matching.isEmpty { firings.append((trigger.priority, Self.firing(package, trigger, paths: matching))) }
+        if !arriving.fileTriggers.isEmpty {
+            let existing = installed.flatMap { $0.files.map(\.path) }
+            for trigger in arriving.fileTriggers {
+                let matching = existing.filter { $0.hasPrefix(trigger.target) }
+                if !matching.isEmpty { firings.append((trigger.priority, Self.firing(package, trigger, paths: matching))) }
+            }
         }
         return Self.byPriority(firings)
     }
@@ -49,20 +77,22 @@ public struct TriggerSchedule {
     /// The `%triggerin`s `package`'s arrival fires, to run after its `%post`; records it as
     /// installed.
     public mutating func afterPost(_ package: RPMHeader) -> [TriggerFiring] {
+        let arriving = Owner(package)
         var firings: [TriggerFiring] = []
-        for owner in installed {
-            for trigger in owner.packageTriggers where trigger.event == .install && package.fires(trigger) {
-                firings.append(TriggerFiring(owner: owner.nevra, target: trigger.target, script: trigger.script,
+        for owner in owners {
+            for trigger in owner.packageTriggers where package.fires(trigger) {
+                firings.append(TriggerFiring(owner: owner.header.nevra, target: trigger.target, script: trigger.script,
                                              arguments: ["1", "1"], input: nil))
             }
         }
-        for trigger in package.packageTriggers where trigger.event == .install {
+        for trigger in arriving.packageTriggers {
             for other in installed where other.fires(trigger) {
                 firings.append(TriggerFiring(owner: package.nevra, target: trigger.target, script: trigger.script,
                                              arguments: ["1", "1"], input: nil))
             }
         }
         installed.append(package)
+        if arriving.hasTriggers { owners.append(arriving) }
         transactionFiles += package.files.map(\.path)
         return firings
     }
@@ -71,11 +101,10 @@ public struct TriggerSchedule {
     /// brought, to run after every `%posttrans`: in the order their packages came, whatever
     /// their priorities (as rpm 4.18 runs them).
     public func atEnd() -> [TriggerFiring] {
-        installed.flatMap { owner in
+        owners.flatMap { owner in
             owner.transactionFileTriggers.compactMap { trigger -> TriggerFiring? in
-                guard trigger.event == .install else { return nil }
                 let matching = transactionFiles.filter { $0.hasPrefix(trigger.target) }
-                return matching.isEmpty ? nil : Self.firing(owner, trigger, paths: matching)
+                return matching.isEmpty ? nil : Self.firing(owner.header, trigger, paths: matching)
             }
         }
     }

@@ -1,8 +1,9 @@
 /// Packages with triggers of every kind, as spec texts for `FixtureRepository.build(specTexts:)`:
 /// `trig-target` (two files under /usr/share/trig, a Lua `%post`), `trig-owner` (requires it; `%triggerin`
 /// with version conditions, `%triggerun`, `%filetriggerin`, `%transfiletriggerin`, `%post`,
-/// `%posttrans`) and `trig-late` (requires the owner; a `%triggerin` on it and a transaction
-/// file trigger of higher priority). Every script appends what it saw to /usr/lib/trig.log.
+/// `%posttrans`) and `trig-late` (requires the owner; a `%triggerin` on it, a Lua
+/// `%filetriggerin` reading `rpm.next_file()`, and a transaction file trigger of higher
+/// priority). Every script appends what it saw to /usr/lib/trig.log.
 public enum TriggerFixtures {
     public static let specs: [String: String] = [
         "trig-target": """
@@ -77,6 +78,12 @@ public enum TriggerFixtures {
             echo "post trig-late $1" >> /usr/lib/trig.log
             %triggerin -- trig-owner
             echo "triggerin trig-late on trig-owner $1 $2" >> /usr/lib/trig.log
+            %filetriggerin -p <lua> -- /usr/share/trig
+            local count = 0
+            while rpm.next_file() do count = count + 1 end
+            local log = io.open("/usr/lib/trig.log", "a")
+            log:write("lua filetriggerin trig-late: " .. count .. " files\\n")
+            log:close()
             %transfiletriggerin -P 2000000 -- /usr/share/other
             echo "transfiletriggerin trig-late $1:" >> /usr/lib/trig.log
             cat >> /usr/lib/trig.log
@@ -98,6 +105,8 @@ public enum TriggerFixtures {
         triggerin trig-owner on trig-target < 2.0: 1 1
         filetriggerin trig-owner 0:
         /usr/share/trig/late.txt
+        lua filetriggerin trig-late: 1 files
+        lua filetriggerin trig-late: 3 files
         post trig-late 1
         triggerin trig-late on trig-owner 1 1
         posttrans trig-owner 1

@@ -60,7 +60,8 @@ package_name() {
     printf 'bench-pkg-%03d' "$1"
 }
 
-# The filesystem package owns the directories that every other package puts files in.
+# The filesystem package owns the directories that every other package puts files in, and
+# carries the set's triggers.
 write_filesystem_spec() {
     local spec=$1
     cat >"$spec" <<'EOF'
@@ -77,6 +78,17 @@ Owns the top-level directories of the compose benchmark's packages.
 
 %install
 mkdir -p %{buildroot}/etc %{buildroot}/usr/bin %{buildroot}/usr/lib %{buildroot}/usr/share/doc
+
+# Triggers as a distribution's packages carry them, in rpm's own Lua (no shell needed in the
+# tree): one for the whole transaction on /usr/lib, as glibc's ldconfig trigger, and one per
+# package with a config file, as a cache rebuilt for each package that adds to /etc.
+%transfiletriggerin -p <lua> -- /usr/lib
+local count = 0
+while rpm.next_file() do count = count + 1 end
+
+%filetriggerin -p <lua> -- /etc
+local count = 0
+while rpm.next_file() do count = count + 1 end
 
 %files
 %dir /etc

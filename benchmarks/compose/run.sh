@@ -154,6 +154,11 @@ compose_phases() {
         }' "$log"
 }
 
+# The seconds a compose spent in trigger scripts ("Ran N trigger scripts in X s"), 0 without.
+trigger_seconds() {
+    awk '$2 == "Ran" && $4 == "trigger" { print $7; found = 1 } END { if (!found) print 0 }' "$1"
+}
+
 # How many packages a compose fetched and imported ("N packages cached, M to fetch ...").
 imported_count() {
     awk '$3 == "packages" && $4 == "cached," { print $5; found = 1 } END { if (!found) print 0 }' "$1"
@@ -171,6 +176,7 @@ run_cold_round() {
     expect_in_log "Wrote commit" "$COMPOSE_LOG" "cold compose"
     COLD+=("$COMPOSE_SECONDS")
     COLD_PHASES+=("$(compose_phases "$COMPOSE_LOG" "$COMPOSE_START" "$COMPOSE_END")")
+    COLD_TRIGGERS+=("$(trigger_seconds "$COMPOSE_LOG")")
     log "cold round $round: $COMPOSE_SECONDS s"
 }
 
@@ -182,6 +188,7 @@ run_warm_round() {
     [[ "$COMPOSE_COMMIT" != "$previous" ]] || fail_with_log "warm compose (same commit as before)" "$COMPOSE_LOG"
     WARM+=("$COMPOSE_SECONDS")
     WARM_PHASES+=("$(compose_phases "$COMPOSE_LOG" "$COMPOSE_START" "$COMPOSE_END")")
+    WARM_TRIGGERS+=("$(trigger_seconds "$COMPOSE_LOG")")
     WARM_IMPORTED+=("$(imported_count "$COMPOSE_LOG")")
     log "warm round $round ($(basename "$update")): $COMPOSE_SECONDS s, ${WARM_IMPORTED[-1]} package(s) imported"
 }
@@ -223,6 +230,8 @@ write_results_json() {
               "noop_seconds": $(json_array "${NOOP[@]}"), "warm_packages_imported": $(json_array "${WARM_IMPORTED[@]}"),
               "cold_phases": $(phases_json_array "${COLD_PHASES[@]}"),
               "warm_phases": $(phases_json_array "${WARM_PHASES[@]}"),
+              "cold_trigger_seconds": $(json_array "${COLD_TRIGGERS[@]}"),
+              "warm_trigger_seconds": $(json_array "${WARM_TRIGGERS[@]}"),
               "committed_entries": $HARNESS_FILES, "repo_bytes": $HARNESS_REPO_BYTES},
   "medians": {"peer_dnf": $MEDIAN_DNF, "peer_commit": $MEDIAN_COMMIT, "peer_total": $MEDIAN_PEER,
               "cold": $MEDIAN_COLD, "warm": $MEDIAN_WARM, "noop": $MEDIAN_NOOP},
@@ -243,6 +252,7 @@ phase_table_rows() {
     for index in "${!PHASES[@]}"; do
         echo "| ${PHASES[index]} | ${cold[index]} | ${warm[index]} |"
     done
+    echo "| of which trigger scripts (in assembly) | $(mean_phases "${COLD_TRIGGERS[@]}") | $(mean_phases "${WARM_TRIGGERS[@]}") |"
 }
 
 compose_section() {
@@ -277,7 +287,9 @@ Written by \`benchmarks/compose/run.sh\` on $RUN_DATE; raw numbers in \`compose/
 Where a harness compose spends its time (mean seconds per phase, from the times of its
 progress lines on stderr; "assembly" is the hard-link checkouts, the rpmdb and the
 post-processing, "commit" writes the tree and copies it into the archive repository,
-"cleanup + exit" is what follows the last progress line):
+"cleanup + exit" is what follows the last progress line; the package set's triggers, in rpm's
+Lua, run in assembly: a \`%transfiletriggerin\` on /usr/lib once, a \`%filetriggerin\` on /etc
+for every package with a config file, each in the sandbox as its own rpmlua):
 
 | phase | cold | warm |
 | --- | --- | --- |
@@ -287,6 +299,7 @@ EOF
 
 main() {
     PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() COLD=() COLD_PHASES=() WARM=() WARM_PHASES=() WARM_IMPORTED=() NOOP=()
+    COLD_TRIGGERS=() WARM_TRIGGERS=()
     # The tools the benchmark drives, each installed from Debian if missing.
     ensure_tools dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree
     build_harness
