@@ -13,10 +13,18 @@ struct Change {
     /// Packages added (layered, or replacing taken ones).
     var added: [CachedPackage]
 
-    /// Paths of taken packages that no kept package also owns, deepest first.
-    var removablePaths: [String] {
+    /// Paths of `packages` (taken ones) that no kept package also owns, deepest first.
+    func removablePaths(of packages: [RPMHeader]) -> [String] {
         let stillOwned = Set(kept.flatMap { $0.files.map(\.path) })
-        return Set(taken.flatMap { $0.files.map(\.path) }).subtracting(stillOwned).sorted { $0.count > $1.count }
+        return Set(packages.flatMap { $0.files.map(\.path) }).subtracting(stillOwned).sorted { $0.count > $1.count }
+    }
+
+    var removablePaths: [String] { removablePaths(of: taken) }
+
+    /// Taken packages that nothing added replaces: erased, as `rpm -e` erases them.
+    var erased: [RPMHeader] {
+        let addedNames = Set(added.map(\.header.name))
+        return taken.filter { !addedNames.contains($0.name) }
     }
 }
 
@@ -27,11 +35,13 @@ enum LayeredTree {
     typealias Builder = (Transaction) throws -> MutableTree
 
     /// Whether the added packages can be merged into the base tree without checking it out:
-    /// no scriptlet or trigger to run, no owner to look up, and files only where the base's
+    /// no scriptlet or trigger to run (on what comes or goes), no owner to look up, and files only where the base's
     /// layout already puts them (`/usr`, and `/etc`, which the tree keeps as `/usr/etc`), no
     /// kernel.
     static func canMerge(_ change: Change) -> Bool {
-        !TriggerSchedule.anyFire(installed: change.kept, packages: change.added.map(\.header)) && change.added.allSatisfy { package in
+        !TriggerSchedule.anyFire(installed: change.kept, packages: change.added.map(\.header))
+            && !TriggerSchedule.anyEraseScript(installed: change.kept + change.taken, packages: change.erased)
+            && change.added.allSatisfy { package in
             package.header.scriptlets([.pre, .post, .posttrans]).isEmpty && package.foreignOwners.isEmpty
                 && package.header.files.allSatisfy { file in
                     (file.path.hasPrefix("/usr/") || file.path.hasPrefix("/etc/")) && !file.path.hasPrefix("/usr/lib/modules/")
@@ -74,7 +84,7 @@ enum LayeredTree {
         let tree = try RootedTree(root)
         // Packages install into /etc; the base keeps it as /usr/etc until the layout is redone.
         if try tree.status("/usr/etc") != nil { try tree.move("/usr/etc", to: "/etc") }
-        for path in change.removablePaths { try tree.removeIfUnused(path) }
+        try erase(change, in: tree, root: root)
         try tree.remove(RPMDatabase.pathInTree)
         try tree.moveIn(fromHost: database + RPMDatabase.pathInTree, to: RPMDatabase.pathInTree)
         try assembler.checkoutPackages(change.added, into: root, options: AssemblyOptions())
@@ -86,6 +96,28 @@ enum LayeredTree {
             try transaction.writeDirectory(root, into: tree, devinoCache: assembler.devinoCache)
             return tree
         }
+    }
+
+    /// Takes the taken packages' files out of the checked-out base. Those erased (not
+    /// replaced) go as `rpm -e` erases them: the `%transfiletriggerun`s first, then for each its
+    /// `%filetriggerun`s and `%triggerun`s, its `%preun`, its files, the `%filetriggerpostun`s,
+    /// its `%postun`, the `%triggerpostun`s; the `%transfiletriggerpostun`s last
+    /// (`TriggerSchedule`). A replaced package's files just make way for the new version's.
+    private static func erase(_ change: Change, in tree: RootedTree, root: String) throws {
+        let runner = ScriptletRunner(root: root)
+        var schedule = TriggerSchedule(installed: change.kept + change.taken)
+        let erased = change.erased
+        for firing in schedule.beforeErasing(erased) { try runner.run(firing) }
+        for package in erased {
+            for firing in schedule.beforeErase(package) { try runner.run(firing) }
+            try runner.run(.preun, of: package, arguments: ["0"])
+            for path in change.removablePaths(of: [package]) { try tree.removeIfUnused(path) }
+            for firing in schedule.afterFilesErased(package) { try runner.run(firing) }
+            try runner.run(.postun, of: package, arguments: ["0"])
+            for firing in schedule.afterErase(package) { try runner.run(firing) }
+        }
+        for firing in schedule.afterErasing(erased) { try runner.run(firing) }
+        for path in change.removablePaths { try tree.removeIfUnused(path) }
     }
 
     /// A package path as components of the committed tree, where `/etc` is `/usr/etc`.

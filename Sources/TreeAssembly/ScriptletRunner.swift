@@ -17,10 +17,11 @@ public struct ScriptletRunner {
 
     public init(root: String) { self.root = root }
 
-    /// Runs one package's scriptlet of `kind`, if it has one.
-    public func run(_ kind: ScriptletKind, of header: RPMHeader) throws {
+    /// Runs one package's scriptlet of `kind`, if it has one, with `arguments` (`$1`: the
+    /// package's instances after the operation, 1 for an install, 0 for an erase).
+    public func run(_ kind: ScriptletKind, of header: RPMHeader, arguments: [String] = ["1"]) throws {
         for scriptlet in header.scriptlets([kind]) {
-            try run(scriptlet, package: header.nevra)
+            try run(scriptlet, package: header.nevra, arguments: arguments)
         }
     }
 

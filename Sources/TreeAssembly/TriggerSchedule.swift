@@ -21,21 +21,20 @@ public struct TriggerFiring: Sendable {
 /// (`%triggerun`, `%triggerpostun`, ...) have nothing to fire on in a compose or a layered
 /// tree, where no package is erased by a script.
 public struct TriggerSchedule {
-    /// A package in the tree and the install triggers it carries, read from its header once.
+    /// A package in the tree and the triggers it carries, read from its header once.
     private struct Owner {
         var header: RPMHeader
-        var packageTriggers: [RPMTrigger]
-        var fileTriggers: [RPMTrigger]
-        var transactionFileTriggers: [RPMTrigger]
+        var all: (package: [RPMTrigger], file: [RPMTrigger], transaction: [RPMTrigger])
 
         init(_ header: RPMHeader) {
             self.header = header
-            packageTriggers = header.packageTriggers.filter { $0.event == .install }
-            fileTriggers = header.fileTriggers.filter { $0.event == .install }
-            transactionFileTriggers = header.transactionFileTriggers.filter { $0.event == .install }
+            all = (header.packageTriggers, header.fileTriggers, header.transactionFileTriggers)
         }
 
-        var hasTriggers: Bool { !packageTriggers.isEmpty || !fileTriggers.isEmpty || !transactionFileTriggers.isEmpty }
+        var hasTriggers: Bool { !all.package.isEmpty || !all.file.isEmpty || !all.transaction.isEmpty }
+        var packageTriggers: [RPMTrigger] { all.package.filter { $0.event == .install } }
+        var fileTriggers: [RPMTrigger] { all.file.filter { $0.event == .install } }
+        var transactionFileTriggers: [RPMTrigger] { all.transaction.filter { $0.event == .install } }
     }
 
     /// Packages in the tree with install triggers, in the order they came.
@@ -107,6 +106,91 @@ public struct TriggerSchedule {
                 return matching.isEmpty ? nil : Self.firing(owner.header, trigger, paths: matching)
             }
         }
+    }
+
+    // MARK: Erasing
+
+    /// The `%transfiletriggerun`s on the files of `packages`, erased by this transaction, to
+    /// run before anything else of it.
+    public func beforeErasing(_ packages: [RPMHeader]) -> [TriggerFiring] {
+        let files = packages.flatMap { $0.files.map(\.path) }
+        let erased = Set(packages.map(\.nevra))
+        return owners.filter { !erased.contains($0.header.nevra) }.flatMap { owner in
+            owner.all.transaction.compactMap { trigger -> TriggerFiring? in
+                guard trigger.event == .erase else { return nil }
+                let matching = files.filter { $0.hasPrefix(trigger.target) }
+                return matching.isEmpty ? nil : Self.firing(owner.header, trigger, paths: matching)
+            }
+        }
+    }
+
+    /// Before `package`'s `%preun`: the other packages' `%filetriggerun`s on its files, then
+    /// their `%triggerun`s on it (`$1 $2` 1 0: it is gone after).
+    public func beforeErase(_ package: RPMHeader) -> [TriggerFiring] {
+        let others = owners.filter { $0.header.nevra != package.nevra }
+        return fileFirings(of: others, event: .erase, files: package.files.map(\.path))
+            + others.flatMap { owner in
+                owner.all.package.filter { $0.event == .erase && package.fires($0) }.map {
+                    TriggerFiring(owner: owner.header.nevra, target: $0.target, script: $0.script, arguments: ["1", "0"], input: nil)
+                }
+            }
+    }
+
+    /// Once `package`'s files are gone, before its `%postun`: the `%filetriggerpostun`s on them.
+    public func afterFilesErased(_ package: RPMHeader) -> [TriggerFiring] {
+        fileFirings(of: owners.filter { $0.header.nevra != package.nevra }, event: .afterErase,
+                    files: package.files.map(\.path))
+    }
+
+    /// After `package`'s `%postun`: the `%triggerpostun`s on it; records it as gone.
+    public mutating func afterErase(_ package: RPMHeader) -> [TriggerFiring] {
+        installed.removeAll { $0.nevra == package.nevra }
+        owners.removeAll { $0.header.nevra == package.nevra }
+        return owners.flatMap { owner in
+            owner.all.package.filter { $0.event == .afterErase && package.fires($0) }.map {
+                TriggerFiring(owner: owner.header.nevra, target: $0.target, script: $0.script, arguments: ["1", "0"], input: nil)
+            }
+        }
+    }
+
+    /// At the end of a transaction that erased `packages`: the `%transfiletriggerpostun`s on
+    /// their files, with nothing on stdin (as rpm).
+    public func afterErasing(_ packages: [RPMHeader]) -> [TriggerFiring] {
+        let files = packages.flatMap { $0.files.map(\.path) }
+        return owners.flatMap { owner in
+            owner.all.transaction.compactMap { trigger -> TriggerFiring? in
+                guard trigger.event == .afterErase, files.contains(where: { $0.hasPrefix(trigger.target) }) else { return nil }
+                return TriggerFiring(owner: owner.header.nevra, target: trigger.target, script: trigger.script,
+                                     arguments: ["0"], input: "")
+            }
+        }
+    }
+
+    /// File triggers of `event` among `owners` on `files`, higher priorities first.
+    private func fileFirings(of owners: [Owner], event: RPMTrigger.Event, files: [String]) -> [TriggerFiring] {
+        var firings: [(priority: UInt32, firing: TriggerFiring)] = []
+        for owner in owners {
+            for trigger in owner.all.file where trigger.event == event {
+                let matching = files.filter { $0.hasPrefix(trigger.target) }
+                if !matching.isEmpty { firings.append((trigger.priority, Self.firing(owner.header, trigger, paths: matching))) }
+            }
+        }
+        return Self.byPriority(firings)
+    }
+
+    /// Whether erasing `packages` from `installed` runs any script: their own `%preun` or
+    /// `%postun`, or a trigger.
+    public static func anyEraseScript(installed: [RPMHeader], packages: [RPMHeader]) -> Bool {
+        guard !packages.isEmpty else { return false }
+        var schedule = TriggerSchedule(installed: installed)
+        if !schedule.beforeErasing(packages).isEmpty || !schedule.afterErasing(packages).isEmpty { return true }
+        for package in packages {
+            if !package.scriptlets([.preun, .postun]).isEmpty || !schedule.beforeErase(package).isEmpty
+                || !schedule.afterFilesErased(package).isEmpty || !schedule.afterErase(package).isEmpty {
+                return true
+            }
+        }
+        return false
     }
 
     /// Whether installing `packages` on `installed` fires any trigger at all.

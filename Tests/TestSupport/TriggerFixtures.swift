@@ -1,9 +1,10 @@
 /// Packages with triggers of every kind, as spec texts for `FixtureRepository.build(specTexts:)`:
-/// `trig-target` (two files under /usr/share/trig, a Lua `%post`), `trig-owner` (requires it; `%triggerin`
-/// with version conditions, `%triggerun`, `%filetriggerin`, `%transfiletriggerin`, `%post`,
-/// `%posttrans`) and `trig-late` (requires the owner; a `%triggerin` on it, a Lua
-/// `%filetriggerin` reading `rpm.next_file()`, and a transaction file trigger of higher
-/// priority). Every script appends what it saw to /usr/lib/trig.log.
+/// `trig-target` (two files under /usr/share/trig, a Lua `%post`), `trig-owner` (requires it;
+/// `%triggerin` with version conditions, the erase forms of every kind, `%filetriggerin`,
+/// `%transfiletriggerin`, `%post`, `%posttrans`) and `trig-late` (requires the owner; a
+/// `%triggerin` on it, a Lua `%filetriggerin` reading `rpm.next_file()`, a transaction file
+/// trigger of higher priority, `%preun` and `%postun`). Every script appends what it saw to
+/// /usr/lib/trig.log.
 public enum TriggerFixtures {
     public static let specs: [String: String] = [
         "trig-target": """
@@ -48,8 +49,22 @@ public enum TriggerFixtures {
             echo "triggerin trig-owner on trig-target < 2.0: $1 $2" >> /usr/lib/trig.log
             %triggerin -- trig-late >= 2.0
             echo "never: trig-late is 1.0" >> /usr/lib/trig.log
-            %triggerun -- trig-target
-            echo "never: nothing is erased" >> /usr/lib/trig.log
+            %triggerun -- trig-late
+            echo "triggerun trig-owner on trig-late $1 $2" >> /usr/lib/trig.log
+            %triggerpostun -- trig-late
+            echo "triggerpostun trig-owner on trig-late $1 $2" >> /usr/lib/trig.log
+            %filetriggerun -- /usr/share/trig
+            echo "filetriggerun trig-owner $1:" >> /usr/lib/trig.log
+            cat >> /usr/lib/trig.log
+            %filetriggerpostun -- /usr/share/trig
+            echo "filetriggerpostun trig-owner $1:" >> /usr/lib/trig.log
+            cat >> /usr/lib/trig.log
+            %transfiletriggerun -- /usr/share
+            echo "transfiletriggerun trig-owner $1:" >> /usr/lib/trig.log
+            cat >> /usr/lib/trig.log
+            %transfiletriggerpostun -- /usr/share
+            echo "transfiletriggerpostun trig-owner $1:" >> /usr/lib/trig.log
+            cat >> /usr/lib/trig.log
             %filetriggerin -- /usr/share/trig
             echo "filetriggerin trig-owner $1:" >> /usr/lib/trig.log
             cat >> /usr/lib/trig.log
@@ -76,6 +91,10 @@ public enum TriggerFixtures {
             echo other > %{buildroot}/usr/share/other/other.txt
             %post
             echo "post trig-late $1" >> /usr/lib/trig.log
+            %preun
+            echo "preun trig-late $1" >> /usr/lib/trig.log
+            %postun
+            echo "postun trig-late $1" >> /usr/lib/trig.log
             %triggerin -- trig-owner
             echo "triggerin trig-late on trig-owner $1 $2" >> /usr/lib/trig.log
             %filetriggerin -p <lua> -- /usr/share/trig
@@ -118,6 +137,23 @@ public enum TriggerFixtures {
         /usr/share/trig/late.txt
         transfiletriggerin trig-late 0:
         /usr/share/other/other.txt
+
+        """
+
+    /// What erasing trig-late after installing all three adds to the log (as `rpm -e` logs it).
+    public static let eraseLog = """
+        transfiletriggerun trig-owner 0:
+        /usr/share/other/other.txt
+        /usr/share/trig/late.txt
+        filetriggerun trig-owner 0:
+        /usr/share/trig/late.txt
+        triggerun trig-owner on trig-late 1 0
+        preun trig-late 0
+        filetriggerpostun trig-owner 0:
+        /usr/share/trig/late.txt
+        postun trig-late 0
+        triggerpostun trig-owner on trig-late 1 0
+        transfiletriggerpostun trig-owner 0:
 
         """
 }

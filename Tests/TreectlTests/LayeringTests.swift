@@ -1,3 +1,4 @@
+import Compose
 import Foundation
 import TestSupport
 import Testing
@@ -108,5 +109,36 @@ import ToolSupport
                             repository.rpmPath("trig-late-1.0-1.noarch"))
         #expect(try sysroot.file("/usr/lib/trig.log") == TriggerFixtures.expectedLog)
         #expect(try sysroot.file("/usr/lib/trig.log", inDeployment: 1) == nil, "the booted deployment is untouched")
+    }
+}
+
+/// Erasing a base package (`override remove`) runs what `rpm -e` runs: its `%preun` and
+/// `%postun`, and every erase form of the triggers, in rpm's order.
+@Suite struct ErasedBasePackageTests {
+    @Test func overrideRemoveErasesAsRpmDoes() throws {
+        let work = try TemporaryDirectory(prefix: "trigger-base-", in: ProcessScratchDirectory.path())
+        defer { work.remove() }
+        let repository = try FixtureRepository.build(specTexts: TriggerFixtures.specs, into: work.path + "/packages")
+        _ = try repository.writeRepoFile(named: "trig", in: work.path)
+        try FileManager.default.copyItem(atPath: try FixtureBase.shared(), toPath: work.path + "/base.tar.gz")
+        try "fixture kernel\n".write(toFile: work.path + "/vmlinuz", atomically: true, encoding: .utf8)
+        try """
+            ref: test/triggers
+            base: base.tar.gz
+            repos: [trig]
+            packages: [trig-late]
+            add-files:
+              - [vmlinuz, /usr/lib/modules/6.1.0-fixture/vmlinuz]
+            """.write(toFile: work.path + "/triggers.yaml", atomically: true, encoding: .utf8)
+        let server = try UpdateServer.shared()
+        _ = try Composer(options: ComposeOptions(repository: server.repository, cacheDirectory: work.path + "/cache"))
+            .compose(treefilePath: work.path + "/triggers.yaml")
+
+        let sysroot = try ClientSysroot(ref: "test/triggers")
+        #expect(try sysroot.file("/usr/lib/trig.log") == TriggerFixtures.expectedLog)
+        try sysroot.succeed("override", "remove", "trig-late")
+        #expect(try sysroot.file("/usr/lib/trig.log") == TriggerFixtures.expectedLog + TriggerFixtures.eraseLog)
+        #expect(try sysroot.file("/usr/share/trig/late.txt") == nil)
+        #expect(try sysroot.file("/usr/lib/trig.log", inDeployment: 1) == TriggerFixtures.expectedLog, "the base is untouched")
     }
 }
