@@ -8,7 +8,6 @@ func shim(_ name: String, pkgConfig: String, apt: String) -> Target {
 
 let package = Package(
     name: "harness",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "harness", targets: ["harness"]),
         .executable(name: "treectl", targets: ["treectl"]),
@@ -57,7 +56,7 @@ let package = Package(
         // Repository definitions and package downloads, shared by compose and the client.
         .target(name: "PackageSources", dependencies: ["TreeAssembly", "Solver", "RepoFetch", "ToolSupport"]),
         .target(name: "Compose", dependencies: [
-            "Treefile", "TreeAssembly", "PackageSources", "Solver", "RepoFetch", "OSTree", "RPM", "Archive", "ToolSupport",
+            "Treefile", "TreeAssembly", "PackageSources", "Solver", "RepoFetch", "OSTree", "RPM", "ToolSupport",
         ]),
         // The client's core: deployments, origins, layering and overrides, rollback.
         .target(name: "Deploy", dependencies: [
@@ -91,8 +90,8 @@ let package = Package(
             "ToolSupport", .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Tests/TestSupport"),
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
-        .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport"]),
-        .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Machine", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Libvirt", "Machine", "TestSupport", "ToolSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "ImageBuild", "TestSupport", "ToolSupport"]),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "OSTree", "TestSupport", "ToolSupport"]),
         .testTarget(name: "BisectTests", dependencies: ["Bisect", "Compose", "OSTree", "RPM", "Scenarios", "TestSupport", "ToolSupport"]),

@@ -38,7 +38,6 @@ public struct ArchiveEntry: Sendable {
     }
 
     public var isDirectory: Bool { FileMode.type(mode) == FileMode.directory }
-    public var isRegularFile: Bool { FileMode.type(mode) == FileMode.regular }
     public var isSymlink: Bool { FileMode.type(mode) == FileMode.symlink }
 }
 
@@ -158,12 +157,5 @@ public final class ArchiveReader {
             filled += read
         }
         return Array(bytes.prefix(filled))
-    }
-
-    /// The current entry's data in memory.
-    public func readAll() throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        try readData { bytes.append(contentsOf: $0) }
-        return bytes
     }
 }

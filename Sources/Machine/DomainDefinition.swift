@@ -1,3 +1,5 @@
+import ToolSupport
+
 /// A disk attached after the boot disk.
 public struct AttachedDisk: Sendable, Equatable {
     public var path: String
@@ -18,7 +20,7 @@ public struct AttachedDisk: Sendable, Equatable {
 
     /// The libvirt `<disk>` element for it as `vd<letter>`.
     func xml(letter: Character) -> String {
-        "<disk type='file' device='disk'><driver name='qemu' type='\(format)'/><source file='\(path)'/>"
+        "<disk type='file' device='disk'><driver name='qemu' type='\(format.xmlEscaped)'/><source file='\(path.xmlEscaped)'/>"
             + "<target dev='vd\(letter)' bus='virtio'/>\(readOnly ? "<readonly/>" : "")</disk>"
     }
 }
@@ -68,7 +70,7 @@ struct DomainDefinition {
     private var firmwareLines: String {
         guard let nvram else { return "" }
         return "<loader readonly='yes' type='pflash'>\(Self.ovmfCode)</loader>"
-            + "<nvram template='\(Self.ovmfVariables)'>\(nvram)</nvram>"
+            + "<nvram template='\(Self.ovmfVariables)'>\(nvram.xmlEscaped)</nvram>"
     }
 
     /// The letter of the `index`th extra disk: `b` for the first.
@@ -103,7 +105,7 @@ struct DomainDefinition {
         case nil: "<boot dev='hd'/>"
         case .cdrom: "<boot dev='cdrom'/><boot dev='hd'/>"
         case .kernel(let kernel, let initrd, let arguments):
-            "<kernel>\(kernel)</kernel><initrd>\(initrd)</initrd><cmdline>\(arguments)</cmdline>"
+            "<kernel>\(kernel.xmlEscaped)</kernel><initrd>\(initrd.xmlEscaped)</initrd><cmdline>\(arguments.xmlEscaped)</cmdline>"
         }
     }
 
@@ -111,7 +113,7 @@ struct DomainDefinition {
     private var cdromLines: String {
         guard case .cdrom(let iso) = bootMedia else { return "" }
         let target = machineType == "pc" ? "<target dev='hdc' bus='ide'/>" : "<target dev='sdc' bus='sata'/>"
-        return "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='\(iso)'/>\(target)<readonly/></disk>"
+        return "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='\(iso.xmlEscaped)'/>\(target)<readonly/></disk>"
     }
 
     /// The machine as the guest sees it: the XML with the name and the host's paths left out
@@ -129,7 +131,7 @@ struct DomainDefinition {
     var xml: String {
         """
         <domain type='\(accelerator.domainType)' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-          <name>\(name)</name>\(uuid.map { "\n  <uuid>\($0)</uuid>" } ?? "")
+          <name>\(name.xmlEscaped)</name>\(uuid.map { "\n  <uuid>\($0)</uuid>" } ?? "")
           <memory unit='MiB'>\(memoryMiB)</memory>
           <vcpu>\(vcpus)</vcpu>
           <os>
@@ -145,18 +147,18 @@ struct DomainDefinition {
             <emulator>\(Self.emulator)</emulator>
             <disk type='file' device='disk'>
               <driver name='qemu' type='\(diskFormat)'\(detectZeroes ? " discard='unmap' detect_zeroes='unmap'" : "")/>
-              <source file='\(disk)'/>
+              <source file='\(disk.xmlEscaped)'/>
               <target dev='vda' bus='virtio'/>
               <blockio logical_block_size='\(diskSectorSize)' physical_block_size='\(diskSectorSize)'/>
             </disk>
             \(cdromLines)
             \(extraDiskLines)
             <serial type='file'>
-              <source path='\(console)' append='on'/>
+              <source path='\(console.xmlEscaped)' append='on'/>
               <target port='0'/>
             </serial>
             <channel type='unix'>
-              <source mode='bind' path='\(agentSocket)'/>
+              <source mode='bind' path='\(agentSocket.xmlEscaped)'/>
               <target type='virtio' name='org.qemu.guest_agent.0'/>
             </channel>
             <memballoon model='none'/>

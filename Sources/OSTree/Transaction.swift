@@ -29,16 +29,6 @@ public struct Transaction: @unchecked Sendable {
         }
     }
 
-    /// Adds a commit's whole tree to `tree` (for a base ref with packages on top).
-    public func writeCommitTree(_ commit: String, into tree: MutableTree) throws {
-        var root: OpaquePointer? = nil
-        try gcall("reading the tree of \(commit)") { ostree_repo_read_commit(handle, commit, &root, nil, nil, $0) }
-        defer { g_object_unref(UnsafeMutableRawPointer(root)) }
-        try gcall("adding the tree of \(commit)") {
-            ostree_repo_write_directory_to_mtree(handle, root, tree.handle, nil, nil, $0)
-        }
-    }
-
     /// Writes a commit of `tree` with `metadata`; returns its checksum. No ref moves.
     public func writeCommit(tree: MutableTree, parent: String?, subject: String,
                             metadata: [String: MetadataValue], timestamp: UInt64? = nil) throws -> String {

@@ -97,8 +97,6 @@ public final class RPMHeader: @unchecked Sendable {
     public var evr: String { (epoch.map { "\($0):" } ?? "") + "\(version)-\(release)" }
     /// `name-[epoch:]version-release.arch`.
     public var nevra: String { "\(name)-\(evr).\(arch)" }
-    /// SHA-256 over the immutable header region: changes whenever the package is rebuilt.
-    public var headerSHA256: String? { string(RPMTAG_SHA256HEADER) }
     /// Whether this is a source package.
     public var isSource: Bool { headerIsSource(handle) != 0 }
     /// Whether the header has the v4 immutable region; v3 packages do not.

@@ -9,7 +9,7 @@ struct Harness: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "harness",
         abstract: "Compose, build, boot and test image-based OS updates (rpm-ostree + OSTree).",
-        subcommands: [Compose.self, Image.self, Spawn.self, Run.self, List.self, History.self, BisectCommand.self, PublishCommand.self,
+        subcommands: [ComposeCommand.self, Image.self, Spawn.self, Run.self, List.self, History.self, BisectCommand.self, PublishCommand.self,
                       CertifyCommand.self, PromoteCommand.self])
 
     /// Installs the interrupt clean-up, then parses and runs as usual; errors print as one

@@ -49,6 +49,29 @@ struct SysrootOptions: ParsableArguments {
             print("Run \"systemctl reboot\" to start a reboot")
         }
     }
+
+    /// The options every command takes, given before the command.
+    static let leadingOptions = ["--sysroot", "--os"]
+
+    /// `arguments` with `--sysroot DIR`, `--os NAME` (and their `=` forms) that come before
+    /// the command's first word moved to the end, where the command reads them.
+    static func movedBehindCommand(_ arguments: [String]) -> [String] {
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if leadingOptions.contains(where: { argument.hasPrefix($0 + "=") }) {
+                moved.append(argument)
+                index += 1
+            } else if leadingOptions.contains(argument), index + 1 < arguments.count {
+                moved += [argument, arguments[index + 1]]
+                index += 2
+            } else {
+                break
+            }
+        }
+        return Array(arguments[index...]) + moved
+    }
 }
 
 /// `--reboot`, taken by every command that makes a deployment.

@@ -11,4 +11,10 @@ struct Treectl: ParsableCommand {
             Status.self, Upgrade.self, DeployRevision.self, Rebase.self, Rollback.self,
             Install.self, Uninstall.self, Override.self, Kargs.self, Cleanup.self, DB.self,
         ])
+
+    /// Takes `--sysroot` and `--os` before the command too (`treectl --sysroot DIR status`), as
+    /// after it: each command declares them, so they are moved behind the command's words.
+    static func main() {
+        main(SysrootOptions.movedBehindCommand(Array(CommandLine.arguments.dropFirst())))
+    }
 }

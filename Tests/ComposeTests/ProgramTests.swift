@@ -189,3 +189,14 @@ import ToolSupport
         #expect(FileManager.default.fileExists(atPath: other), "names without the prefix are not ours")
     }
 }
+
+/// Sizes print in the binary units they are given in.
+@Suite struct ByteCountTests {
+    @Test func sizesPrintAsGiven() {
+        #expect(ByteCount.format(8 << 30) == "8 GiB", "--size 8G")
+        #expect(ByteCount.format(512 << 20) == "512 MiB")
+        #expect(ByteCount.format(1536 << 20) == "1.5 GiB")
+        #expect(ByteCount.format(1023) == "1023 B")
+        #expect(ByteCount.format(10 << 40) == "10 TiB")
+    }
+}

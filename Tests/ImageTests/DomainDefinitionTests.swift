@@ -21,6 +21,18 @@ import Testing
         #expect(xml.contains("<source path='/var/tmp/console.txt' append='on'/>"), "the console survives a power cycle")
     }
 
+    /// A path with `&`, `'` or `<` is one value in the XML, and libvirt reads it back as it was.
+    @Test func pathsWithXMLCharactersStayWhole() throws {
+        var machine = definition(disks: [.readOnly("/var/tmp/a&b/it's <here>.img")])
+        machine.console = "/var/tmp/tom & jerry/console.txt"
+        let xml = machine.xml
+        #expect(xml.contains("<source file='/var/tmp/a&amp;b/it&#39;s &lt;here&gt;.img'/>"))
+        #expect(xml.contains("<source path='/var/tmp/tom &amp; jerry/console.txt' append='on'/>"))
+        let domain = try LibvirtConnection.shared(uri: "test:///default").createDomain(xml: xml)
+        defer { try? domain.destroy() }
+        #expect(domain.isActive)
+    }
+
     @Test func libvirtStartsListsAndDestroysTheDomain() throws {
         let connection = try LibvirtConnection.shared(uri: "test:///default")
         #expect(try LibvirtConnection.shared(uri: "test:///default") === connection, "one connection per URI")

@@ -66,3 +66,17 @@ import ToolSupport
         #expect(result.stderr.contains(scratch.path))
     }
 }
+
+/// `--sysroot` and `--os` go before the command as well as after it, as the README writes them.
+@Suite struct OptionOrderTests {
+    @Test func sysrootAndOSBeforeTheCommandWorkAsAfterIt() throws {
+        let sysroot = try ClientSysroot(commit: UpdateServer.shared().version1)
+        let treectl = BuiltExecutable.path("treectl")
+        let after = try Program.run([treectl, "status", "--json", "--sysroot", sysroot.path, "--os", "testos"])
+        let before = try Program.run([treectl, "--sysroot", sysroot.path, "--os=testos", "status", "--json"])
+        let nested = try Program.run([treectl, "--sysroot=" + sysroot.path, "db", "list", "0"])
+        #expect(after.succeeded && before.succeeded, "\(after.stderr) \(before.stderr)")
+        #expect(before.stdout == after.stdout && before.stdout.contains(sysroot.server.version1))
+        #expect(nested.succeeded && nested.stdout.contains("fixture-base-files"), "\(nested.stderr)")
+    }
+}

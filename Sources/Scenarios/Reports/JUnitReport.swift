@@ -1,4 +1,5 @@
 import Foundation
+import ToolSupport
 
 /// `harness run`'s results as JUnit XML, the format CI systems read: one `<testsuite>` named
 /// `harness`, one `<testcase>` per test.
@@ -122,18 +123,7 @@ enum ReportText {
 
     /// `text` cleaned and escaped for XML or HTML, in element content and quoted attributes alike.
     static func escaped(_ text: String) -> String {
-        var result = ""
-        for scalar in clean(text).unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        clean(text).xmlEscaped
     }
 
     /// The first line of `text` that is not blank, cleaned and trimmed.

@@ -1,8 +1,9 @@
 import ArgumentParser
 
 /// `harness compose`: building trees.
-struct Compose: ParsableCommand {
+struct ComposeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "compose",
         abstract: "Compose OSTree commits from treefiles and RPM repositories.",
         subcommands: [ComposeTree.self])
 }
