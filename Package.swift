@@ -21,6 +21,7 @@ let package = Package(
     ],
     targets: [
         // Layer 1: C shims, nothing but module maps and static inline wrappers.
+        shim("CGLib", pkgConfig: "gio-2.0", apt: "libglib2.0-dev"),
         shim("CLibOSTree", pkgConfig: "ostree-1", apt: "libostree-dev"),
         shim("CLibDNF", pkgConfig: "libdnf", apt: "libdnf-dev"),
         shim("CLibRepo", pkgConfig: "librepo", apt: "librepo-dev"),
@@ -33,11 +34,13 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
 
         // Layer 2: one Swift wrapper per C library.
-        .target(name: "OSTree", dependencies: ["CLibOSTree", "ToolSupport"]),
+        // GLib's error type, for every library that reports through GError.
+        .target(name: "GLib", dependencies: ["CGLib"]),
+        .target(name: "OSTree", dependencies: ["CLibOSTree", "GLib", "ToolSupport"]),
         .target(name: "RPM", dependencies: ["CLibRPM", "ToolSupport"]),
         .target(name: "Archive", dependencies: ["CLibArchive", "ToolSupport"]),
-        .target(name: "Solver", dependencies: ["CLibDNF", "CLibSolv", "RPM", "ToolSupport"]),
-        .target(name: "RepoFetch", dependencies: ["CLibRepo", "ToolSupport"]),
+        .target(name: "Solver", dependencies: ["CLibDNF", "CLibSolv", "GLib", "RPM", "ToolSupport"]),
+        .target(name: "RepoFetch", dependencies: ["CLibRepo", "GLib", "ToolSupport"]),
         .target(name: "Guestfs", dependencies: ["CLibGuestfs"]),
         .target(name: "Libvirt", dependencies: ["CLibvirt", "ToolSupport"]),
 
@@ -70,7 +73,7 @@ let package = Package(
 
         // Layer 5: scenarios and kola-style tests on booted images, and their reports.
         .target(name: "Scenarios", dependencies: [
-            "Compose", "ImageBuild", "Machine", "OSTree", "Publish", "ToolSupport", "Yams",
+            "Compose", "Deploy", "ImageBuild", "Machine", "OSTree", "Publish", "ToolSupport", "Yams",
         ]),
 
         // Bisecting a failing compose: package changes, candidates, test runs.
@@ -82,7 +85,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [
-            "Deploy", "OSTree", "RPM", "ToolSupport",
+            "Deploy", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

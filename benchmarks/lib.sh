@@ -7,6 +7,9 @@
 #   PROJECT_DIR   the repository's top directory (harness_revision)
 #   RESULTS_MD    benchmarks/RESULTS.md (write_results_section)
 #   RESULTS_JSON  SCRIPT_DIR/results.json, the benchmark's raw numbers
+#   SHARED_STATE_DIR  BENCH_STATE_DIR, or the boot tests' state directory: a Debian base
+#                 composed there is cached for every benchmark that boots the default image
+#   RELEASE_BIN, DEBUG_BIN  where `swift build` puts harness and treectl
 # The scripts run under "set -euo pipefail"; these functions expect it.
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
@@ -14,9 +17,19 @@ PROJECT_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 readonly SCRIPT_DIR PROJECT_DIR
 readonly RESULTS_MD="$PROJECT_DIR/benchmarks/RESULTS.md"
 readonly RESULTS_JSON="$SCRIPT_DIR/results.json"
+readonly SHARED_STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
+readonly RELEASE_BIN="$PROJECT_DIR/.build/release" DEBUG_BIN="$PROJECT_DIR/.build/debug"
 
 log() {
     echo "== $*" >&2
+}
+
+# Stops the benchmark: WHAT failed, the end of its LOG on stderr.
+fail_with_log() {
+    local what=$1 log=$2
+    echo "error: $what failed; its output ($log):" >&2
+    tail -n 60 "$log" >&2
+    exit 1
 }
 
 # Installs from Debian the package of each COMMAND:PACKAGE whose command is missing.

@@ -57,10 +57,7 @@ public final class ArchiveReader {
     /// Reads an archive that starts `offset` bytes into `path` (an RPM payload after its headers).
     /// With `raw`, the decompressed stream is one entry, whatever its format.
     public convenience init(path: String, offset: Int64, raw: Bool = false) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ArchiveError(archive: path, message: String(cString: strerror(errno)))
-        }
+        let fd = try SystemCallError.check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else {
             close(fd)
             throw ArchiveError(archive: path, message: "cannot seek to the payload at \(offset)")

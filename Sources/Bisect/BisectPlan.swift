@@ -65,14 +65,3 @@ public struct BisectPlan: Sendable {
         return byName.values.sorted()
     }
 }
-
-extension PackageChange {
-    /// `added foo 1.0-1`, `removed foo 1.0-1`, `foo 1.0-1 → 2.0-1`.
-    public var summary: String {
-        switch self {
-        case .added(let package): "added \(package.name) \(package.evr)"
-        case .removed(let package): "removed \(package.name) \(package.evr)"
-        case .changed(let from, let to): "\(from.name) \(from.evr) → \(to.evr)"
-        }
-    }
-}

@@ -178,9 +178,7 @@ public struct Bisection {
             report.culprit = plan.steps[step - 1].map(\.summary)
             log.write("first failing: step \(step): \(report.culprit.joined(separator: ", "))")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: outputDirectory + "/bisect.json"), options: .atomic)
+        try JSONOutput.write(report, to: outputDirectory + "/bisect.json")
         return report
     }
 

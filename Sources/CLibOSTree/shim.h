@@ -15,10 +15,6 @@ static inline GVariant *harness_variant_new_string_array(const char *const *strv
     return g_variant_new_strv(strv, length);
 }
 
-static inline GQuark harness_io_error_quark(void) {
-    return G_IO_ERROR;
-}
-
 static inline GVariant *harness_commit_get_metadata(GVariant *commit) {
     return g_variant_get_child_value(commit, 0);
 }

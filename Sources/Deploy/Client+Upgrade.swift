@@ -8,8 +8,8 @@ public struct AvailableUpdate: Sendable {
     public var commit: String
     public var version: String?
     /// Package changes between the current base and the new one (from the commits' package
-    /// lists), empty unless a preview was asked for.
-    public var changes: [PackageChange]
+    /// lists), when a preview was asked for.
+    public var packageDiff: PackageDiff?
 }
 
 extension Client {
@@ -31,8 +31,8 @@ extension Client {
         let base = try baseCommit(of: start.checksum)
         guard head != base else { return nil }
         let info = try repository.commit(head)
-        let changes = preview ? PackageChange.between(try commitPackageList(base), try commitPackageList(head)) : []
-        return AvailableUpdate(commit: head, version: info.metadata["version"]?.stringValue, changes: changes)
+        let diff = preview ? PackageDiff(from: base, try commitPackageList(base), to: head, try commitPackageList(head)) : nil
+        return AvailableUpdate(commit: head, version: info.metadata["version"]?.stringValue, packageDiff: diff)
     }
 
     /// Deploys a given commit (a checksum) or version (the `version` of a commit in the

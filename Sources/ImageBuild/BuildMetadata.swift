@@ -35,9 +35,7 @@ public struct BuildMetadata: Codable, Sendable, Equatable {
     public static let fileName = "meta.json"
 
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self) + Data("\n".utf8)
+        try JSONOutput.encode(self) + Data("\n".utf8)
     }
 
     /// Moves `written` (artifacts staged in `staged`) into `directory`, then this meta.json

@@ -31,6 +31,10 @@ public struct ImageBuilder {
         // Platform artifacts all come from the hybrid disk: clouds boot through UEFI, metal either way.
         let firmware = options.platforms.isEmpty ? options.firmware : .uefi
         let layout = DiskLayout(diskSize: options.size, firmware: firmware)
+        let needed = try RootFilesystemSize.needed(forTreeAt: sysroot)
+        guard needed <= layout.rootSize else {
+            throw ImageError(.tooSmall(size: options.size, needed: options.size - layout.rootSize + needed))
+        }
         try writeDisk(raw, layout: layout, sysroot: sysroot, bootContent: bootContent)
         if firmware == .uefi {
             Console.progress("Writing the EFI system partition (standalone GRUB reading ostree's syslinux.cfg)")
@@ -62,9 +66,7 @@ public struct ImageBuilder {
         case .raw:
             try FileManager.default.moveItem(atPath: raw, toPath: temporaryOutput)
         }
-        guard rename(temporaryOutput, options.output) == 0 else {
-            throw ImageError("\(options.output): \(String(cString: strerror(errno)))")
-        }
+        try SystemCallError.check("rename into place", options.output) { rename(temporaryOutput, options.output) }
         Console.progress("Wrote \(options.output)")
     }
 
@@ -146,14 +148,14 @@ public struct ImageBuilder {
         // access() says yes to root everywhere: only creating a file proves the directory
         // takes one (not /proc, not a read-only mount).
         let probe = directory + "/.harness-write-probe-\(getpid())"
-        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            throw ImageError("\(options.output): output directory \(directory) is not writable (\(String(cString: strerror(errno))))")
+        do {
+            close(try SystemCallError.check("create", probe) { open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600) })
+        } catch let error as SystemCallError {
+            throw ImageError("\(options.output): output directory \(directory) is not writable (\(error.errno))")
         }
-        close(fd)
         unlink(probe)
         guard options.size > DiskLayout.firstOffset + DiskLayout.espSize + DiskLayout.bootSize + (64 << 20) else {
-            throw ImageError("--size \(options.size): too small for a 512 MiB /boot and a root filesystem")
+            throw ImageError(.tooSmall(size: options.size, needed: DiskLayout.firstOffset + DiskLayout.espSize + DiskLayout.bootSize + (64 << 20) + 1))
         }
     }
 
@@ -242,12 +244,8 @@ public struct ImageBuilder {
         try Program.check(["sh", "-c", "printf '%s' \"$1\" | sfdisk --quiet \"$2\"", "sfdisk", layout.sfdiskScript, raw])
         try Program.check(["mkfs.ext4", "-q", "-F", "-L", "boot", "-O", "^64bit", "-d", bootContent,
                            "-E", "offset=\(layout.bootOffset)", raw, "\(DiskLayout.bootSize >> 10)k"])
-        do {
-            try Program.check(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", sysroot,
-                               "-E", "offset=\(layout.rootOffset)", raw, "\(layout.rootSize >> 10)k"])
-        } catch let failure as ProgramFailure where failure.result.stderr.contains("Could not allocate") {
-            throw ImageError("--size \(ByteCount.format(options.size)): too small for the tree")
-        }
+        try Program.check(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", sysroot,
+                           "-E", "offset=\(layout.rootOffset)", raw, "\(layout.rootSize >> 10)k"])
         try Program.check(["dd", "if=" + layout.masterBootRecord, "of=" + raw, "bs=440", "count=1",
                            "conv=notrunc", "status=none"])
     }

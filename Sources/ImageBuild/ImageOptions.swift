@@ -1,3 +1,5 @@
+import ToolSupport
+
 /// What `harness image build` makes.
 public struct ImageOptions: Sendable {
     public enum Format: String, Sendable, CaseIterable { case qcow2, raw }
@@ -50,9 +52,27 @@ public struct ImageOptions: Sendable {
     }
 }
 
-/// Bad image input, named.
+/// Bad image input, or an image not as it must be, named.
 public struct ImageError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-    public init(_ message: String) { self.message = message }
+    /// What went wrong, for callers that tell failures apart.
+    public enum Kind: Sendable, Equatable {
+        /// An option, input file or disk is not as it must be; the message says which.
+        case invalid(String)
+        /// `--size` cannot hold the partitions and the tree: `needed` bytes would.
+        case tooSmall(size: UInt64, needed: UInt64)
+    }
+
+    public var kind: Kind
+
+    public var description: String {
+        switch kind {
+        case .invalid(let message):
+            message
+        case .tooSmall(let size, let needed):
+            "--size \(ByteCount.format(size)): too small for the tree; it needs at least \(ByteCount.format(needed))"
+        }
+    }
+
+    public init(_ kind: Kind) { self.kind = kind }
+    public init(_ message: String) { self.kind = .invalid(message) }
 }

@@ -47,8 +47,14 @@ public final class Machine: GuestMachine, @unchecked Sendable {
     public let name: String
     public let accelerator: Accelerator
     let connection: LibvirtConnection
-    /// The running domain; a new one after `powerOn()`.
-    var domain: Domain
+    /// The running domain; a new one after `powerOn()`. Threads watching the guest read it
+    /// while `powerOn` replaces it: it lives behind `domainLock`.
+    var domain: Domain {
+        get { domainLock.withLock { currentDomain } }
+        set { domainLock.withLock { currentDomain = newValue } }
+    }
+    private var currentDomain: Domain
+    private let domainLock = NSLock()
     var definition: DomainDefinition
     let scratch: TemporaryDirectory
     let options: SpawnOptions
@@ -185,7 +191,7 @@ public final class Machine: GuestMachine, @unchecked Sendable {
         self.bootClock = bootClock
         self.accelerator = accelerator
         self.connection = connection
-        self.domain = domain
+        self.currentDomain = domain
         self.definition = definition
         self.scratch = scratch
         self.options = options

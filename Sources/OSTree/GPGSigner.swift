@@ -25,8 +25,7 @@ extension GPGSigner {
     public func checkSecretKey() throws {
         guard try Program.run(gpgCommand(["--list-secret-keys", keyID])).succeeded else {
             let keyring = homedir ?? ProcessInfo.processInfo.environment["GNUPGHOME"] ?? "~/.gnupg"
-            throw OSTreeError("checking the signing key", message: "GPG key '\(keyID)' has no secret key in the keyring "
-                              + "\(keyring) (gpg --list-secret-keys \(keyID))")
+            throw OSTreeError("checking the signing key", .missingSigningKey(keyID: keyID, keyring: keyring))
         }
     }
 

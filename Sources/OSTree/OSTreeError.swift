@@ -1,34 +1,50 @@
 import CLibOSTree
+import GLib
 
-/// A libostree (or GLib/GIO) call that failed, with the operation and GLib's own message.
+/// A libostree (or GLib/GIO) call that failed, or a check of ours before one: the operation
+/// and what went wrong, as a kind to match on.
 public struct OSTreeError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public enum Kind: Sendable, Equatable {
+        /// libostree or GLib failed, with GLib's domain, code and message.
+        case library(GLibError)
+        /// A commit's metadata is over libostree's limit for a commit object.
+        case commitMetadataTooLarge(bytes: Int)
+        /// GnuPG has no secret key with this id in the keyring named.
+        case missingSigningKey(keyID: String, keyring: String)
+    }
+
     /// What we were doing, e.g. `opening repository /srv/repo`.
     public var operation: String
-    /// GLib's message, e.g. `No such file or directory`.
-    public var message: String
-    /// The GError domain's code (a `GIOErrorEnum` value for GIO errors).
-    public var code: Int32
+    public var kind: Kind
+
     /// Whether GLib reported `G_IO_ERROR_NOT_FOUND`.
-    public var isNotFound: Bool
+    public var isNotFound: Bool {
+        if case .library(let error) = kind { error.isNotFound } else { false }
+    }
 
-    public var description: String { "\(operation): \(message)" }
+    public var description: String { "\(operation): \(reason)" }
 
-    init(_ operation: String, message: String, code: Int32 = 0, isNotFound: Bool = false) {
+    /// What went wrong, in words, without the operation.
+    public var reason: String {
+        switch kind {
+        case .library(let error):
+            error.message
+        case .commitMetadataTooLarge(let bytes):
+            "its metadata of \(bytes) bytes is over libostree's limit of 10 MiB for a commit"
+        case .missingSigningKey(let keyID, let keyring):
+            "GPG key '\(keyID)' has no secret key in the keyring \(keyring) (gpg --list-secret-keys \(keyID))"
+        }
+    }
+
+    init(_ operation: String, _ kind: Kind) {
         self.operation = operation
-        self.message = message
-        self.code = code
-        self.isNotFound = isNotFound
+        self.kind = kind
     }
 
     /// Turns a set GError into an `OSTreeError` and frees it.
     static func consume(_ error: inout UnsafeMutablePointer<GError>?, _ operation: String) -> OSTreeError {
-        guard let gerror = error else { return OSTreeError(operation, message: "unknown error") }
-        let message = String(cString: gerror.pointee.message)
-        let notFound = gerror.pointee.domain == harness_io_error_quark()
-            && gerror.pointee.code == Int32(G_IO_ERROR_NOT_FOUND.rawValue)
-        let result = OSTreeError(operation, message: message, code: gerror.pointee.code, isNotFound: notFound)
-        g_clear_error(&error)
-        return result
+        OSTreeError(operation, .library(GLibError.take(&error)))
     }
 }
 

@@ -42,8 +42,7 @@ public struct Transaction: @unchecked Sendable {
         // The rest of a commit object (subject, parent, tree checksums) is a few hundred bytes.
         let size = Int(g_variant_get_size(metadataVariant))
         guard size + 64 * 1024 <= MetadataValue.maximumCommitSize else {
-            throw OSTreeError("writing a commit into \(repository.path)",
-                              message: "its metadata of \(size) bytes is over libostree's limit of 10 MiB for a commit")
+            throw OSTreeError("writing a commit into \(repository.path)", .commitMetadataTooLarge(bytes: size))
         }
         var checksum: UnsafeMutablePointer<CChar>? = nil
         if let timestamp {

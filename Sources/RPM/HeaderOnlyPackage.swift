@@ -1,5 +1,6 @@
 import CLibRPM
 import Foundation
+import ToolSupport
 
 /// A package file holding only a header and no payload: what librpm's `--justdb` install
 /// reads when the files were put in place by other means (hard-link checkouts).
@@ -15,7 +16,7 @@ public enum HeaderOnlyPackage {
 
     static func write(_ header: RPMHeader, to path: String) throws {
         guard let fd = Fopen(path, "w.ufdio"), Ferror(fd) == 0 else {
-            throw RPMError(path, "cannot create: \(String(cString: strerror(errno)))")
+            throw SystemCallError("create", path: path)
         }
         defer { Fclose(fd) }
         var lead = [UInt8](repeating: 0, count: 96)

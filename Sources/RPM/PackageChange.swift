@@ -14,6 +14,25 @@ public enum PackageChange: Sendable, Equatable {
         }
     }
 
+    /// In words, for a report: `added foo 1.0-1`, `removed foo 1.0-1`, `foo 1.0-1 → 2.0-1`.
+    public var summary: String {
+        switch self {
+        case .added(let package): "added \(package.name) \(package.evr)"
+        case .removed(let package): "removed \(package.name) \(package.evr)"
+        case .changed(let from, let to): "\(from.name) \(from.evr) → \(to.evr)"
+        }
+    }
+
+    /// As a line of a package diff, as `rpm-ostree db diff` lists them: `+ name-evr.arch`,
+    /// `- name-evr.arch`, `~ old-nevra -> new-nevra`.
+    public var diffLine: String {
+        switch self {
+        case .added(let package): "+ \(package.nevra)"
+        case .removed(let package): "- \(package.nevra)"
+        case .changed(let from, let to): "~ \(from.nevra) -> \(to.nevra)"
+        }
+    }
+
     /// The changes from `old` to `new`, by package name.
     public static func between(_ old: [InstalledPackage], _ new: [InstalledPackage]) -> [PackageChange] {
         let before = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

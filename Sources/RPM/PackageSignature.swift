@@ -97,7 +97,7 @@ public enum PackageSignature {
         let signer = try RPMPackageFile(path: path).header.signingKeyID
         return try RPMLibrary.withLibrary {
             guard let fd = Fopen(path, "r.ufdio"), Ferror(fd) == 0 else {
-                throw RPMError(path, "cannot open: \(String(cString: strerror(errno)))")
+                throw SystemCallError("open", path: path)
             }
             defer { Fclose(fd) }
             let ts = rpmtsCreate()

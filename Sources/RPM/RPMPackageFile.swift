@@ -1,5 +1,6 @@
 import CLibRPM
 import Foundation
+import ToolSupport
 
 /// An `.rpm` file opened by librpm: its header checked against its digests, and where its
 /// payload starts.
@@ -18,7 +19,7 @@ public struct RPMPackageFile {
 
     private static func read(_ path: String) throws -> (RPMHeader, Int64) {
         guard let fd = Fopen(path, "r.ufdio"), Ferror(fd) == 0 else {
-            throw RPMError(path, "cannot open: \(String(cString: strerror(errno)))")
+            throw SystemCallError("open", path: path)
         }
         defer { Fclose(fd) }
         let ts = rpmtsCreate()

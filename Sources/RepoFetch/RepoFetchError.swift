@@ -1,15 +1,42 @@
+import GLib
+
 /// A repository or package that librepo could not fetch, naming the URL.
 public struct RepoFetchError: Error, CustomStringConvertible {
-    /// The repository id or package at fault.
-    public var subject: String
-    public var message: String
-    /// Whether a signature check failed (a key, `repomd.xml.asc`): trying again cannot help.
-    public var isAboutSignature: Bool
-    public var description: String { "\(subject): \(message)" }
+    /// What went wrong.
+    public enum Kind: Sendable, Equatable {
+        /// librepo failed, with its GLib error.
+        case library(GLibError)
+        /// A signature check failed or a key could not be imported: trying again cannot help.
+        case signature(GLibError)
+        /// librepo failed to download a package, with its message.
+        case packageDownload(String)
+        /// The repository's `repomd.xml` lists no primary metadata.
+        case noPrimaryMetadata
+        /// A file is over the size allowed for it.
+        case tooLarge(limit: Int)
+    }
 
-    public init(_ subject: String, _ message: String, isAboutSignature: Bool = false) {
+    /// The repository id, URL or package at fault.
+    public var subject: String
+    public var kind: Kind
+
+    /// Whether a signature check failed (a key, `repomd.xml.asc`).
+    public var isAboutSignature: Bool {
+        if case .signature = kind { true } else { false }
+    }
+
+    public var description: String {
+        switch kind {
+        case .library(let error): "\(subject): \(error.message)"
+        case .signature(let error): "\(subject): \(error.message)"
+        case .packageDownload(let message): "\(subject): \(message)"
+        case .noPrimaryMetadata: "\(subject): repository has no primary metadata"
+        case .tooLarge(let limit): "\(subject): larger than \(limit) bytes"
+        }
+    }
+
+    public init(_ subject: String, _ kind: Kind) {
         self.subject = subject
-        self.message = message
-        self.isAboutSignature = isAboutSignature
+        self.kind = kind
     }
 }

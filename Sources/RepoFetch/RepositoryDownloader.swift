@@ -1,4 +1,5 @@
 import CLibRepo
+import GLib
 import Foundation
 import ToolSupport
 
@@ -143,7 +144,9 @@ public enum RepositoryDownloader {
                 let keyFile = gnupgHome.path + "/key-\(index).asc"
                 try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
                 guard lr_gpg_import_key(keyFile, gnupgHome.path, &error) != 0 else {
-                    throw RepoFetchError(id, "cannot import its gpgkey: " + consume(&error), isAboutSignature: true)
+                    var failure = GLibError.take(&error)
+                    failure.message = "cannot import its gpgkey: " + failure.message
+                    throw RepoFetchError(id, .signature(failure))
                 }
             }
             ok = ok && harness_lr_set_long(handle, &error, LRO_GPGCHECK, 1) != 0
@@ -171,9 +174,9 @@ public enum RepositoryDownloader {
         let result = lr_result_init()!
         defer { lr_result_free(result) }
         guard lr_handle_perform(handle, result, &error) != 0 else {
-            let aboutSignature = signingKeys != nil && (error.map { String(cString: $0.pointee.message) } ?? "")
-                .localizedCaseInsensitiveContains("gpg")
-            throw RepoFetchError("repository '\(id)' (\(local ?? source.displayName))", consume(&error), isAboutSignature: aboutSignature)
+            let failure = GLibError.take(&error, fallback: "unknown librepo error")
+            let subject = "repository '\(id)' (\(local ?? source.displayName))"
+            throw RepoFetchError(subject, signingKeys != nil && isAboutSignature(failure) ? .signature(failure) : .library(failure))
         }
         var repo: UnsafeMutablePointer<LrYumRepo>? = nil
         guard harness_lr_get_yum_repo(result, &error, &repo) != 0, let repo else {
@@ -184,7 +187,7 @@ public enum RepositoryDownloader {
             primary: lr_yum_repo_path(repo, "primary").map { String(cString: $0) } ?? "",
             filelists: lr_yum_repo_path(repo, "filelists").map { String(cString: $0) },
             revision: "")
-        guard !fetched.primary.isEmpty else { throw RepoFetchError(id, "repository has no primary metadata") }
+        guard !fetched.primary.isEmpty else { throw RepoFetchError(id, .noPrimaryMetadata) }
         fetched.revision = try Digest.sha256(file: fetched.repomd)
         if destination != nil {
             var mirrors: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
@@ -221,7 +224,7 @@ public enum RepositoryDownloader {
         guard let handleForReading = FileHandle(forReadingAtPath: path),
               let data = try handleForReading.read(upToCount: limit + 1) else { return [] }
         try? handleForReading.close()
-        guard data.count <= limit else { throw RepoFetchError(url, "larger than \(limit) bytes") }
+        guard data.count <= limit else { throw RepoFetchError(url, .tooLarge(limit: limit)) }
         return [UInt8](data)
     }
 
@@ -262,15 +265,20 @@ public enum RepositoryDownloader {
             node = current.pointee.next
             index += 1
         }
-        if let first = failures.first { throw RepoFetchError("downloading \(failures.count) package(s)", first) }
+        if let first = failures.first { throw RepoFetchError("downloading \(failures.count) package(s)", .packageDownload(first)) }
         guard ok else { throw RepoFetchError("downloading packages", consume(&error)) }
     }
 
-    static func consume(_ error: inout UnsafeMutablePointer<GError>?) -> String {
-        guard let gerror = error else { return "unknown librepo error" }
-        let text = String(cString: gerror.pointee.message)
-        g_clear_error(&error)
-        return text
+    /// librepo's failure as a library error.
+    static func consume(_ error: inout UnsafeMutablePointer<GError>?) -> RepoFetchError.Kind {
+        .library(GLibError.take(&error, fallback: "unknown librepo error"))
+    }
+
+    /// Whether librepo failed on a signature: a GnuPG error, or `repomd.xml.asc` missing
+    /// when the repository is checked.
+    static func isAboutSignature(_ error: GLibError) -> Bool {
+        let gpgCodes = [LRE_GPGNOTSUPPORTED, LRE_GPGERROR, LRE_BADGPG].map { Int32($0.rawValue) }
+        return gpgCodes.contains(error.code) || error.message.localizedCaseInsensitiveContains("repomd.xml.asc")
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

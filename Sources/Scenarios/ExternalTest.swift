@@ -1,4 +1,5 @@
 import Foundation
+import ToolSupport
 import Glibc
 import Yams
 
@@ -204,9 +205,7 @@ public enum ExternalTestDiscovery {
         for entry in entries {
             let path = "\(directory)/\(entry)"
             var status = stat()
-            guard stat(path, &status) == 0 else {
-                throw KolaFileError(file: path, "cannot stat: \(String(cString: strerror(errno)))")
-            }
+            try SystemCallError.check("stat", path) { stat(path, &status) }
             let isRegular = status.st_mode & S_IFMT == S_IFREG
             let isDirectory = status.st_mode & S_IFMT == S_IFDIR
             if isRegular && status.st_mode & S_IXOTH != 0 {

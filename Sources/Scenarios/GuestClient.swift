@@ -1,3 +1,4 @@
+import Deploy
 import Foundation
 
 /// The OSTree client that carries out a scenario's `upgrade`, `rollback` and `kargs` steps:
@@ -98,9 +99,6 @@ public enum GuestClient: String, Sendable, CaseIterable {
 
     /// The booted deployment's base commit in a client's `status --json`.
     static func bootedCommit(fromStatusJSON json: String) -> String? {
-        guard let status = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-              let deployments = status["deployments"] as? [[String: Any]],
-              let booted = deployments.first(where: { $0["booted"] as? Bool == true }) else { return nil }
-        return booted["base-checksum"] as? String ?? booted["checksum"] as? String
+        (try? SystemStatus(json: json))?.booted?.base
     }
 }

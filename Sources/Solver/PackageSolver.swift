@@ -2,6 +2,7 @@ import CLibDNF
 import CLibSolv
 import Foundation
 import RPM
+import GLib
 import ToolSupport
 
 /// A package chosen by the solver, with where to fetch it and how to check it.
@@ -152,12 +153,9 @@ public final class PackageSolver {
         var error: UnsafeMutablePointer<GError>? = nil
         guard dnf_goal_depsolve(goal, DnfGoalActions(actions), &error) != 0 else {
             // libdnf calls a consistent set with nothing to add an error; here it is an answer.
-            if error?.pointee.code == Int32(DNF_ERROR_NO_PACKAGES_TO_UPDATE.rawValue) {
-                g_clear_error(&error)
-                return []
-            }
-            let text = Self.message(&error, "")
-            throw SolverError.unresolvable(Self.flatten(text))
+            let failure = GLibError.take(&error)
+            if failure.code == Int32(DNF_ERROR_NO_PACKAGES_TO_UPDATE.rawValue) { return [] }
+            throw SolverError.unresolvable(Self.flatten(failure.message))
         }
         guard let installs = hy_goal_list_installs(goal, &error) else {
             throw SolverError.unresolvable(Self.message(&error, "listing the resolved packages"))
@@ -266,9 +264,6 @@ public final class PackageSolver {
     }
 
     private static func message(_ error: inout UnsafeMutablePointer<GError>?, _ context: String) -> String {
-        guard let gerror = error else { return context }
-        let text = String(cString: gerror.pointee.message)
-        g_clear_error(&error)
-        return context.isEmpty ? text : "\(context): \(text)"
+        "\(context): \(GLibError.take(&error).message)"
     }
 }

@@ -5,9 +5,8 @@ import Foundation
 public enum Digest {
     /// Hex SHA-256 of a file's bytes, read in 1 MiB chunks.
     public static func sha256(file path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw POSIXError(.ENOENT, userInfo: [NSFilePathErrorKey: path])
-        }
+        let fd = try SystemCallError.check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: false)
         defer { try? handle.close() }
         var hasher = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {

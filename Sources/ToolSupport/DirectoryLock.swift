@@ -9,13 +9,14 @@ public final class DirectoryLock {
     public init(directory: String, purpose: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/.lock"
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        descriptor = try SystemCallError.check("open", path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             Console.progress("Waiting for another \(purpose) using \(directory)")
-            guard flock(descriptor, LOCK_EX) == 0 else {
+            do {
+                try SystemCallError.check("lock", path) { flock(descriptor, LOCK_EX) }
+            } catch {
                 close(descriptor)
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+                throw error
             }
         }
     }

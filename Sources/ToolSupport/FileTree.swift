@@ -41,25 +41,27 @@ public enum FileTree {
     /// Copies a regular file's content, mode and ownership to a new file `destination`.
     public static func copyRegularFile(from source: String, to destination: String) throws {
         var st = stat()
-        guard lstat(source, &st) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        try SystemCallError.check("lstat", source) { lstat(source, &st) }
+        let input = try SystemCallError.check("open", source) { open(source, O_RDONLY | O_CLOEXEC) }
         defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0o7777)
-        guard output >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let output = try SystemCallError.check("create", destination) {
+            open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0o7777)
+        }
         defer { close(output) }
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            let count = try SystemCallError.check("read", source) {
+                buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            }
             if count == 0 { break }
-            guard count > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            let written = buffer.withUnsafeBytes { write(output, $0.baseAddress, count) }
-            guard written == count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            let written = try SystemCallError.check("write", destination) {
+                buffer.withUnsafeBytes { write(output, $0.baseAddress, count) }
+            }
+            guard written == count else { throw SystemCallError("write (short)", path: destination, errno: .noSpace) }
         }
         // Set after writing: chown clears setuid bits, so the mode goes last.
-        guard fchown(output, st.st_uid, st.st_gid) == 0, fchmod(output, st.st_mode & 0o7777) == 0 else {
-            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-        }
+        try SystemCallError.check("chown", destination) { fchown(output, st.st_uid, st.st_gid) }
+        try SystemCallError.check("chmod", destination) { fchmod(output, st.st_mode & 0o7777) }
     }
 
     /// Whether `path` is a symbolic link (dangling or not).

@@ -11,6 +11,7 @@ public final class InterruptCleanup: @unchecked Sendable {
     private var actions: [String: @Sendable () -> Void] = [:]
     private var children: Set<pid_t> = []
     private var sources: [DispatchSourceSignal] = []
+    private var signalHandlersInstalled = false
     /// The thread running the interrupt handler, once one runs.
     private var handlerThread: pthread_t?
 
@@ -62,8 +63,14 @@ public final class InterruptCleanup: @unchecked Sendable {
     }
 
     /// On SIGINT or SIGTERM: end the running children, run every registered action, remove every
-    /// registered path, then exit with 128 + signal.
+    /// registered path, then exit with 128 + signal. Installs once however often it is called
+    /// (a second handler would run the clean-up twice, racing the first).
     public func installSignalHandlers() {
+        let first = lock.withLock {
+            defer { signalHandlersInstalled = true }
+            return !signalHandlersInstalled
+        }
+        guard first else { return }
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())

@@ -42,7 +42,7 @@ public struct TreeAssembler {
                 try checkout(package, subpath: "/", into: "/", of: tree)
             } catch let error as OSTreeError {
                 let other = package.header.files.lazy.compactMap { owner[$0.path] }.first
-                throw AssemblyError.fileConflict(package: package.header.nevra, other: other, detail: error.message)
+                throw AssemblyError.fileConflict(package: package.header.nevra, other: other, detail: error.reason)
             }
             let files = package.header.files
             for file in files where !file.isGhost { owner[file.path] = package.header.nevra }

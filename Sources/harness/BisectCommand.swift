@@ -68,9 +68,7 @@ struct BisectCommand: ParsableCommand {
         let report = try bisection.run(outputDirectory: outputDirectory)
         Console.progress(report.summary)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try JSONOutput.print(report)
         }
     }
 }

@@ -95,9 +95,7 @@ struct ComposeTree: ParsableCommand {
         let result = try Composer(options: options).compose(treefilePath: treefilePath)
         if dryRun { result.packages.forEach { print($0) } } else { print(result.commit) }
         if let path = writeComposejsonTo {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(result).write(to: URL(fileURLWithPath: absolute(path)), options: .atomic)
+            try JSONOutput.write(result, to: absolute(path))
         }
     }
 }

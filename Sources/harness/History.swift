@@ -31,9 +31,7 @@ struct History: ParsableCommand {
         let runs = try RunHistory.load(stateDirectory: state.path, last: last)
         let trends = RunHistory.trends(runs, patterns: patterns)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(trends), as: UTF8.self))
+            try JSONOutput.print(trends)
             return
         }
         guard !trends.isEmpty else {

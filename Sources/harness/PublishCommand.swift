@@ -51,9 +51,7 @@ struct PublishCommand: ParsableCommand {
         if options.signer == nil { Console.warning("publishing without --gpg-sign: the summary is not signed") }
         let result = try Publisher(options: options).publish()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try JSONOutput.print(result)
         } else {
             for (ref, commit) in result.refs.sorted(by: { $0.key < $1.key }) { print("\(ref) \(commit)") }
         }

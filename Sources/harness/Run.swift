@@ -165,7 +165,7 @@ struct Run: ParsableCommand {
             Console.warning("the run is not in the history (harness history): \(error)")
         }
         report(run, outputDirectory: outputDirectory)
-        if json { try printJSON(run) }
+        if json { try JSONOutput.print(run) }
         if !run.failed.isEmpty { throw ExitCode.failure }
     }
 
@@ -196,13 +196,6 @@ struct Run: ParsableCommand {
         Console.progress(String(format: "%d passed%@, %d failed, %d skipped in %.0f s; report: %@/report.html",
                                 count(.passed), flaky > 0 ? " (\(flaky) flaky)" : "", count(.failed), count(.skipped),
                                 run.duration, outputDirectory))
-    }
-
-    private func printJSON(_ run: RunResult) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(run), as: UTF8.self))
     }
 }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Deploy
+import ToolSupport
 import Foundation
-import RPM
 
 /// `treectl db diff|list`: the packages of deployments and commits, from their rpmdb.
 struct DB: ParsableCommand {
@@ -27,19 +27,14 @@ struct DB: ParsableCommand {
         func run() throws {
             let client = try options.openClient()
             let (from, to) = try endpoints(client)
-            let changes = PackageChange.between(try client.packages(inCommit: from), try client.packages(inCommit: to))
+            let diff = try client.packageDiff(from: from, to: to)
             if json {
-                try printJSON([
-                    "from": from, "to": to,
-                    "added": changes.compactMap { if case .added(let p) = $0 { p.nevra } else { nil } },
-                    "removed": changes.compactMap { if case .removed(let p) = $0 { p.nevra } else { nil } },
-                    "changed": changes.compactMap { if case .changed(let a, let b) = $0 { ["from": a.nevra, "to": b.nevra] } else { nil } },
-                ])
+                try JSONOutput.print(diff)
                 return
             }
             print("ostree diff commit from: \(from)")
             print("ostree diff commit to:   \(to)")
-            print(changes.isEmpty ? "No package changes." : changes.map(\.summary).joined(separator: "\n"))
+            print(diff.lines.isEmpty ? "No package changes." : diff.lines.joined(separator: "\n"))
         }
 
         /// The two commits: as given, or the current deployment (the one after the default

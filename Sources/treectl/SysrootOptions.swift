@@ -1,8 +1,6 @@
 import ArgumentParser
 import Deploy
 import Foundation
-import OSTree
-import RPM
 import ToolSupport
 
 /// Options every command takes.
@@ -21,14 +19,15 @@ struct SysrootOptions: ParsableArguments {
 
     /// Runs a change under the sysroot lock, then says what it did (the new deployment and
     /// its package changes) and reboots when asked to.
-    func change(reboot: Bool, unchanged: String = "No change.", _ body: (Client) throws -> OSTreeDeployment?) throws {
+    func change(reboot: Bool, unchanged: String = "No change.", _ body: (Client) throws -> Deployment?) throws {
         let client = try openClient()
         if reboot && !(client.deployments.contains(where: \.isBooted)) {
             throw ValidationError("--reboot needs a booted system; \(sysroot) is not booted")
         }
         try client.lock()
         // Read before the change: a pending deployment it replaces is pruned with its commit.
-        let previousPackages = try client.packages(inCommit: client.defaultDeployment().checksum)
+        let previous = try client.defaultDeployment().checksum
+        let previousPackages = try client.packages(inCommit: previous)
         let created = try body(client)
         if let fetch = client.lastFetch {
             print("Fetched \(ByteCount.format(fetch.bytesTransferred)) ("
@@ -40,9 +39,8 @@ struct SysrootOptions: ParsableArguments {
             return
         }
         print("Deployed \(created.id)")
-        for change in PackageChange.between(previousPackages, try client.packages(inCommit: created.checksum)) {
-            print("  " + change.summary)
-        }
+        let diff = PackageDiff(from: previous, previousPackages, to: created.checksum, try client.packages(inCommit: created.checksum))
+        for line in diff.lines { print("  " + line) }
         if reboot {
             try Program.check(["systemctl", "reboot"])
         } else if client.deployments.contains(where: \.isBooted) {
@@ -78,15 +76,4 @@ struct SysrootOptions: ParsableArguments {
 struct RebootOption: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Reboot into the new deployment once it is written (a booted system only).")
     var reboot = false
-}
-
-extension PackageChange {
-    /// One line for a person: `+ name-evr.arch`, `- ...`, `~ old -> new`.
-    var summary: String {
-        switch self {
-        case .added(let package): "+ \(package.nevra)"
-        case .removed(let package): "- \(package.nevra)"
-        case .changed(let from, let to): "~ \(from.nevra) -> \(to.nevra)"
-        }
-    }
 }

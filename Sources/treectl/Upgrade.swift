@@ -23,7 +23,7 @@ struct Upgrade: ParsableCommand {
                 return
             }
             print("Update available: \(update.version.map { "\($0) " } ?? "")(\(update.commit))")
-            for change in update.changes { print("  " + change.summary) }
+            for line in update.packageDiff?.lines ?? [] { print("  " + line) }
             return
         }
         try options.change(reboot: rebootOption.reboot, unchanged: "No upgrade available.") { try $0.upgrade() }

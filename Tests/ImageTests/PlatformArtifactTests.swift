@@ -16,7 +16,7 @@ import ToolSupport
         do {
             _ = try Platform.parse(["ibmcloud"])
         } catch let error as ImageError {
-            #expect(error.message == "--platform 'ibmcloud' is not a platform (one of: qemu, metal, metal4k, openstack, aws, azure, gcp, vmware, hyperv, live-iso)")
+            #expect(error.description == "--platform 'ibmcloud' is not a platform (one of: qemu, metal, metal4k, openstack, aws, azure, gcp, vmware, hyperv, live-iso)")
         }
         #expect(Platform.gcp.fileExtension == "tar.gz" && Platform.azure.fileExtension == "vhd" && Platform.vmware.fileExtension == "ova")
         #expect(Platform.aws.kernelArguments == ["harness.platform=aws", "console=tty0", "console=ttyS0,115200n8"])

@@ -19,8 +19,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-any-os}
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
-readonly HARNESS="$PROJECT_DIR/.build/debug/harness"
+readonly STATE_DIR=$SHARED_STATE_DIR
+readonly HARNESS="$DEBUG_BIN/harness"
 readonly PLAIN_REF=plain-debian/x86_64/stable
 
 # run NAME ARGS...: harness run ARGS into WORK_DIR/NAME, from WORK_DIR: outside the checkout,

@@ -22,13 +22,13 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
+readonly STATE_DIR=$SHARED_STATE_DIR
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-boot}
 readonly ROUNDS=${BENCH_ROUNDS:-5}
 read -r -a SCENARIOS <<<"${BENCH_SCENARIOS:-upgrade-rollback layering override-replace}"
 read -r -a MODES <<<"${BENCH_MODES-no-restore restore parallel2 vcpus1}"
 readonly SCENARIOS MODES
-readonly HARNESS="$PROJECT_DIR/.build/release/harness"
+readonly HARNESS="$RELEASE_BIN/harness"
 readonly TREEFILE="$PROJECT_DIR/images/debian-bookworm/treefile.yaml"
 readonly REF=harness/x86_64/debian-bookworm
 readonly GUEST_MEMORY_MIB=1536 GUEST_CPUS=2

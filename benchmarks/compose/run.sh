@@ -21,7 +21,7 @@ readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-compose-bench}
 readonly PACKAGE_COUNT=${BENCH_PACKAGE_COUNT:-160}
 readonly PAYLOAD_MB=${BENCH_PAYLOAD_MB:-120}
 
-readonly HARNESS="$PROJECT_DIR/.build/release/harness"
+readonly HARNESS="$RELEASE_BIN/harness"
 readonly SET_DIR="$WORK_DIR/package-set"
 readonly BENCH_REPO="$WORK_DIR/bench-repo"
 readonly CONFIG_DIR="$WORK_DIR/config"
@@ -82,12 +82,6 @@ swap_in_update() {
     createrepo_c --quiet --update "$BENCH_REPO"
 }
 
-fail_with_log() {
-    local what=$1 log=$2
-    echo "error: $what failed; its output ($log):" >&2
-    cat "$log" >&2
-    exit 1
-}
 
 # The peer: dnf installs every package into an empty root, ostree commits that root into a new
 # archive-mode repository. Appends to PEER_DNF and PEER_COMMIT.

@@ -23,7 +23,7 @@ readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-images}
 readonly BOOT_FLOOR_ROUNDS=${BENCH_BOOT_FLOOR_ROUNDS:-2}
 readonly IMAGE_FLOOR_ROUNDS=${BENCH_IMAGE_FLOOR_ROUNDS:-1}
 
-readonly HARNESS="$PROJECT_DIR/.build/release/harness"
+readonly HARNESS="$RELEASE_BIN/harness"
 readonly TREEFILE="$PROJECT_DIR/images/debian-bookworm/treefile.yaml"
 readonly REF=harness/x86_64/debian-bookworm
 readonly STATE_DIR="$WORK_DIR/state"
@@ -92,12 +92,6 @@ kernel_seconds() {
             print substr($0, RSTART + 1, RLENGTH - 2) + 0; exit }' "$log"
 }
 
-fail_with_log() {
-    local what=$1 log=$2
-    echo "error: $what failed; its output ($log):" >&2
-    tail -n 60 "$log" >&2
-    exit 1
-}
 
 expect_in_log() {
     local pattern=$1 log=$2 what=$3

@@ -22,20 +22,15 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-layering-bench}
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
-readonly HARNESS="$PROJECT_DIR/.build/release/harness"
-readonly TREECTL="$PROJECT_DIR/.build/release/treectl"
+readonly STATE_DIR=$SHARED_STATE_DIR
+readonly HARNESS="$RELEASE_BIN/harness"
+readonly TREECTL="$RELEASE_BIN/treectl"
 readonly DEFAULT_REF=harness/x86_64/debian-bookworm
 readonly SMALL_REF=bench/x86_64/busybox
 readonly ROUNDS=3
 readonly PACKAGES=(bench-small bench-large bench-post)
 readonly AIM_TREECTL_OVER_PEER=0.5
 
-fail_with_log() {
-    echo "layering benchmark: $1 failed; its output:" >&2
-    tail -n 30 "$2" >&2
-    exit 1
-}
 
 build_tools() {
     log "Building harness and treectl (release)"

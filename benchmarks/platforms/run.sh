@@ -25,9 +25,9 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
+readonly STATE_DIR=$SHARED_STATE_DIR
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-platforms}
-readonly HARNESS="$PROJECT_DIR/.build/release/harness"
+readonly HARNESS="$RELEASE_BIN/harness"
 readonly REF=harness/x86_64/debian-bookworm
 readonly PLATFORMS=(qemu metal metal4k openstack aws azure gcp vmware hyperv)
 

@@ -19,11 +19,11 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
+readonly STATE_DIR=$SHARED_STATE_DIR
 readonly OUTPUT_DIR=${BENCH_OUTPUT_DIR:-$PROJECT_DIR/harness-output/power-cut-bench}
 readonly BASELINE_TRIALS=${BENCH_BASELINE_TRIALS:-20}
 readonly TREECTL_TRIALS=${BENCH_TREECTL_TRIALS:-40}
-readonly HARNESS="$PROJECT_DIR/.build/debug/harness"
+readonly HARNESS="$DEBUG_BIN/harness"
 
 read -r -a CLIENTS <<<"${BENCH_CLIENTS:-baseline treectl}"
 readonly CLIENTS

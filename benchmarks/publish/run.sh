@@ -21,8 +21,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-publish-bench}
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
-readonly HARNESS="$PROJECT_DIR/.build/release/harness"
+readonly STATE_DIR=$SHARED_STATE_DIR
+readonly HARNESS="$RELEASE_BIN/harness"
 readonly IMAGE_REF=harness/x86_64/debian-bookworm
 readonly ROUNDS=3
 readonly AIM_DELTA_OVER_OBJECTS=0.3

@@ -22,7 +22,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-sandbox-bench}
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
+readonly STATE_DIR=$SHARED_STATE_DIR
 readonly DEFAULT_REF=harness/x86_64/debian-bookworm
 readonly ROUNDS=${BENCH_ROUNDS:-15}
 readonly CAPABILITIES=(cap_chown cap_dac_override cap_fowner cap_fsetid cap_kill cap_setgid cap_setuid cap_sys_chroot cap_setfcap)
@@ -49,7 +49,7 @@ remove() {
 checkout_default_tree() {
     log "Composing the default image (reuses the cached Debian base in $STATE_DIR)"
     (cd "$PROJECT_DIR" && swift build --product harness >&2)
-    "$PROJECT_DIR/.build/debug/harness" compose tree --state-dir "$STATE_DIR" \
+    "$DEBUG_BIN/harness" compose tree --state-dir "$STATE_DIR" \
         "$PROJECT_DIR/images/debian-bookworm/treefile.yaml" >"$WORK_DIR/compose.log" 2>&1
     local commit
     commit=$(ostree --repo="$STATE_DIR/repo" rev-parse "$DEFAULT_REF")

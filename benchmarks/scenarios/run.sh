@@ -18,10 +18,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/bench-scenarios}
-readonly STATE_DIR=${BENCH_STATE_DIR:-/var/tmp/harness-boot-tests}
+readonly STATE_DIR=$SHARED_STATE_DIR
 read -r -a SCENARIOS <<<"${BENCH_SCENARIOS:-upgrade-rollback layering override-replace}"
 readonly SCENARIOS
-readonly HARNESS="$PROJECT_DIR/.build/debug/harness"
+readonly HARNESS="$DEBUG_BIN/harness"
 
 log "Building harness"
 swift build --package-path "$PROJECT_DIR" --product harness >&2

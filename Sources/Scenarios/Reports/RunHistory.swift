@@ -62,10 +62,7 @@ public enum RunHistory {
     /// that runs sharing a state directory never interleave their lines. A line left unfinished
     /// (a run killed while appending) is ended first, so that it costs no other run.
     public static func append(_ run: RunResult, stateDirectory: String) throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = .sortedKeys
-        var line = try encoder.encode(Run(run)) + Data("\n".utf8)
+        var line = try JSONOutput.encode(Run(run), pretty: false) + Data("\n".utf8)
         let file = path(stateDirectory: stateDirectory)
         let descriptor = try SystemCallError.check("open for appending", file) { open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) }
         defer { close(descriptor) }
