@@ -274,11 +274,11 @@ public enum RepositoryDownloader {
         .library(GLibError.take(&error, fallback: "unknown librepo error"))
     }
 
-    /// Whether librepo failed on a signature: a GnuPG error, or `repomd.xml.asc` missing
-    /// when the repository is checked.
+    /// Whether librepo failed on a signature, by its error code: a GnuPG error, a bad
+    /// signature, or `repomd.xml.asc` missing when the repository is checked (LRE_BADGPG).
     static func isAboutSignature(_ error: GLibError) -> Bool {
         let gpgCodes = [LRE_GPGNOTSUPPORTED, LRE_GPGERROR, LRE_BADGPG].map { Int32($0.rawValue) }
-        return gpgCodes.contains(error.code) || error.message.localizedCaseInsensitiveContains("repomd.xml.asc")
+        return gpgCodes.contains(error.code)
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

@@ -106,6 +106,7 @@ import ToolSupport
         let unsignedMetadata = try signed.testbed(options: options)
         let error = try #require(try failure(unsignedMetadata, packages: ["unsigned"]))
         #expect(error.description.contains("fixtures.repo"))
+        #expect(error.kind == .signature, "\(error)")
 
         try signed.key.signDetached(signed.repository.directory + "/repodata/repomd.xml")
         let testbed = try signed.testbed(options: options)
