@@ -69,11 +69,17 @@ let package = Package(
         // Layer 4: publishing, images and machines.
         .target(name: "Publish", dependencies: ["CLinux", "OSTree", "ToolSupport", "Yams"]),
         .target(name: "ImageBuild", dependencies: ["Guestfs", "OSTree", "ToolSupport", "Yams"]),
-        .target(name: "Machine", dependencies: ["Libvirt", "ToolSupport"]),
+        .target(name: "Machine", dependencies: ["Libvirt", "Results", "ToolSupport"]),
 
-        // Layer 5: scenarios and kola-style tests on booted images, and their reports.
+        // What runs produce (results, boot profiles, the history) and the reports written from
+        // them: no C library, so its tests test strings, not a linker.
+        .target(name: "Results", dependencies: ["Kola", "ToolSupport"]),
+        // kola's test format: external tests and their metadata, denylists, target filters.
+        .target(name: "Kola", dependencies: ["ToolSupport", "Yams"]),
+
+        // Layer 5: scenarios and kola-style tests on booted images.
         .target(name: "Scenarios", dependencies: [
-            "Compose", "Deploy", "ImageBuild", "Machine", "OSTree", "Publish", "ToolSupport", "Yams",
+            "Compose", "Deploy", "ImageBuild", "Kola", "Machine", "OSTree", "Publish", "Results", "ToolSupport", "Yams",
         ]),
 
         // Bisecting a failing compose: package changes, candidates, test runs.
@@ -81,7 +87,7 @@ let package = Package(
 
         // Layer 6: command-line front ends.
         .executableTarget(name: "harness", dependencies: [
-            "Bisect", "Compose", "Treefile", "ImageBuild", "Machine", "Libvirt", "OSTree", "Publish", "Scenarios", "ToolSupport",
+            "Bisect", "Compose", "Treefile", "ImageBuild", "Machine", "OSTree", "Publish", "Scenarios", "ToolSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "treectl", dependencies: [
@@ -95,6 +101,8 @@ let package = Package(
         .testTarget(name: "TreefileTests", dependencies: ["Treefile", "TestSupport"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "TreeAssembly", "OSTree", "RPM", "TestSupport", "ToolSupport"]),
         .testTarget(name: "ImageTests", dependencies: ["ImageBuild", "Libvirt", "Machine", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "TestSupport", "ToolSupport"]),
+        .testTarget(name: "KolaTests", dependencies: ["Kola", "TestSupport", "ToolSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenarios", "Machine", "ImageBuild", "TestSupport", "ToolSupport"]),
         .testTarget(name: "PublishTests", dependencies: ["Publish", "OSTree", "TestSupport", "ToolSupport"]),
         .testTarget(name: "BisectTests", dependencies: ["Bisect", "Compose", "OSTree", "RPM", "Scenarios", "TestSupport", "ToolSupport"]),

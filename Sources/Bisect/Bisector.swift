@@ -1,6 +1,8 @@
 import Compose
 import Foundation
+import Kola
 import OSTree
+import Results
 import RPM
 import Scenarios
 import ToolSupport

@@ -38,51 +38,24 @@ public struct Composer {
         }
     }
 
+    /// The steps of a compose: the treefile, the base, the package set and the input hash;
+    /// then, unless nothing changed, the packages into a tree and the tree into a commit.
     private func composeLocked(treefilePath: String) throws -> ComposeResult {
-        let treefile = try TreefileLoader(basearch: options.basearch, variables: options.variables).load(treefilePath)
-        guard let ref = options.ref ?? treefile.ref, !ref.isEmpty else {
-            throw ComposeError("\(treefilePath): key 'ref' is required")
-        }
-        try Self.checkCommitMetadataSize(treefile)
-        let signer = options.signer ?? treefile.gpgKey.map { GPGSigner(keyID: $0) }
-        if let signer, !options.dryRun { try signer.checkSecretKey() }
-        if !treefile.unimplementedKeys.isEmpty {
-            Console.warning("\(treefilePath): keys not implemented yet, ignored: \(treefile.unimplementedKeys.joined(separator: ", "))")
-        }
+        let (treefile, ref, signer) = try load(treefilePath)
         let target = try OSTreeRepository.openOrCreate(at: options.repository, mode: .archive)
         let workspace = try Workspace(options: options)
         defer { workspace.scratch.remove() }
         let base = try prepareBase(treefile, target: target, in: workspace)
-
         let selection = try options.packageSet.map { try pinnedPackages($0, base: base, in: workspace) }
             ?? resolvePackages(treefile, base: base, in: workspace)
-        var externalFiles: [String: String] = [:]
-        for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
-        let inputHash = InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
-                                  directory: treefile.directory, base: base.identity, packages: selection.resolved,
-                                  signaturePolicies: selection.signaturePolicies).value
+        let inputHash = try inputHash(of: treefile, base: base, selection: selection)
         let nevras = selection.resolved.map(\.nevra).sorted()
-        // Written however the compose ends once the package set is known: a dry run, no
-        // change, or a commit.
-        func writeLockfile() throws {
-            guard let path = options.writeLockfileTo else { return }
-            try Lockfile.write(selection.resolved, to: path,
-                               generated: options.sourceDateEpoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date())
-        }
-
-        if options.dryRun {
-            try writeLockfile()
-            return ComposeResult(ref: ref, commit: try target.resolve(ref) ?? "", version: nil,
-                                 inputhash: inputHash, packages: nevras, changed: false)
-        }
         let previous = try target.resolve(ref)
         let previousInfo = try previous.map { try target.commit($0) }
-        if let previous, let previousInfo, !options.forceNoCache,
-           previousInfo.metadata[Key.inputHash]?.stringValue == inputHash {
-            Console.progress("No apparent changes since previous commit; use --force-nocache to override")
-            try writeLockfile()
-            return ComposeResult(ref: ref, commit: previous, version: previousInfo.metadata[Key.version]?.stringValue,
-                                 inputhash: inputHash, packages: nevras, changed: false)
+        if let unchanged = try unchangedResult(ref: ref, inputHash: inputHash, nevras: nevras, previous: previous,
+                                               previousInfo: previousInfo) {
+            try writeLockfile(selection)
+            return unchanged
         }
 
         // Packages: from the cache where the same file was imported before, else fetched.
@@ -96,17 +69,73 @@ public struct Composer {
             AutomaticVersion.next(prefix: $0, suffix: treefile.automaticVersionSuffix ?? ".",
                                   previous: previousInfo?.metadata[Key.version]?.stringValue)
         }
+        try writeLockfile(selection)
+        let commit = try commitTree(of: workspace, to: target, ref: ref, parent: previous,
+                                    subject: version.map { "\(ref) \($0)" } ?? ref,
+                                    metadata: commitMetadata(treefile, inputHash: inputHash, nevras: nevras, version: version),
+                                    signer: signer)
+        return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
+                             packages: nevras, changed: true, imported: imported)
+    }
+
+    /// The treefile, its ref and the key to sign with, checked before any work.
+    private func load(_ treefilePath: String) throws -> (Treefile, ref: String, signer: GPGSigner?) {
+        let treefile = try TreefileLoader(basearch: options.basearch, variables: options.variables).load(treefilePath)
+        guard let ref = options.ref ?? treefile.ref, !ref.isEmpty else {
+            throw ComposeError("\(treefilePath): key 'ref' is required")
+        }
+        try Self.checkCommitMetadataSize(treefile)
+        let signer = options.signer ?? treefile.gpgKey.map { GPGSigner(keyID: $0) }
+        if let signer, !options.dryRun { try signer.checkSecretKey() }
+        if !treefile.unimplementedKeys.isEmpty {
+            Console.warning("\(treefilePath): keys not implemented yet, ignored: \(treefile.unimplementedKeys.joined(separator: ", "))")
+        }
+        return (treefile, ref, signer)
+    }
+
+    /// What decides the tree: the flattened treefile, the files it reads, the base, the
+    /// packages and the signature policies they were checked under.
+    private func inputHash(of treefile: Treefile, base: Base, selection: PackageSelection) throws -> String {
+        var externalFiles: [String: String] = [:]
+        for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
+        return InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
+                         directory: treefile.directory, base: base.identity, packages: selection.resolved,
+                         signaturePolicies: selection.signaturePolicies).value
+    }
+
+    /// The answer when no commit is to be written: a dry run, or inputs the ref's commit was
+    /// composed from already (unless `--force-nocache`).
+    private func unchangedResult(ref: String, inputHash: String, nevras: [String], previous: String?,
+                                 previousInfo: CommitInfo?) throws -> ComposeResult? {
+        if options.dryRun {
+            return ComposeResult(ref: ref, commit: previous ?? "", version: nil, inputhash: inputHash, packages: nevras, changed: false)
+        }
+        guard let previous, let previousInfo, !options.forceNoCache,
+              previousInfo.metadata[Key.inputHash]?.stringValue == inputHash else { return nil }
+        Console.progress("No apparent changes since previous commit; use --force-nocache to override")
+        return ComposeResult(ref: ref, commit: previous, version: previousInfo.metadata[Key.version]?.stringValue,
+                             inputhash: inputHash, packages: nevras, changed: false)
+    }
+
+    /// `--write-lockfile-to`, written however the compose ends once the package set is known:
+    /// a dry run, no change, or a commit.
+    private func writeLockfile(_ selection: PackageSelection) throws {
+        guard let path = options.writeLockfileTo else { return }
+        try Lockfile.write(selection.resolved, to: path,
+                           generated: options.sourceDateEpoch.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date())
+    }
+
+    /// The commit's metadata: the input hash, the package list, the version, and the
+    /// treefile's `add-commit-metadata`.
+    private func commitMetadata(_ treefile: Treefile, inputHash: String, nevras: [String],
+                                version: String?) -> [String: MetadataValue] {
         var metadata: [String: MetadataValue] = [
             Key.inputHash: .string(inputHash),
             Key.packages: .strings(nevras),
         ]
         if let version { metadata[Key.version] = .string(version) }
         for (key, value) in treefile.addCommitMetadata { metadata[key] = value.metadataValue }
-        try writeLockfile()
-        let commit = try commitTree(of: workspace, to: target, ref: ref, parent: previous,
-                                    subject: version.map { "\(ref) \($0)" } ?? ref, metadata: metadata, signer: signer)
-        return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
-                             packages: nevras, changed: true, imported: imported)
+        return metadata
     }
 
     /// Where one compose works: the package cache, and a scratch directory beside it (the same

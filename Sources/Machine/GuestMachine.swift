@@ -1,4 +1,5 @@
 import Foundation
+import Results
 import ToolSupport
 
 /// A booted guest as scenarios and kola tests drive it. `Machine` is the real one (a libvirt

@@ -1,5 +1,6 @@
 import Foundation
 import ImageBuild
+import Kola
 import Machine
 import ToolSupport
 

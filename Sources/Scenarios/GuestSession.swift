@@ -1,4 +1,5 @@
 import Foundation
+import Results
 import ImageBuild
 import Machine
 import Publish

@@ -1,6 +1,7 @@
 import Compose
 import Foundation
 import ImageBuild
+import Kola
 import Machine
 import Publish
 import ToolSupport

@@ -1,4 +1,5 @@
 import Foundation
+import Kola
 
 /// A test `harness run` can run: a scenario, or an in-guest test in kola's external form.
 public enum TestEntry: Sendable {
@@ -29,7 +30,7 @@ public enum TestEntry: Sendable {
     public var tags: [String] {
         switch self {
         case .scenario(let scenario): scenario.tags
-        case .external(let test): [ExternalTest.externalTag] + test.metadata.tags.filter { $0 != ExternalTest.externalTag }
+        case .external(let test): test.tags
         }
     }
 

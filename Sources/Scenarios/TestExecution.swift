@@ -1,6 +1,8 @@
 import Foundation
 import ImageBuild
+import Kola
 import Machine
+import Results
 import ToolSupport
 
 /// Runs one test, or a group of kola tests that share a machine, and turns what happened

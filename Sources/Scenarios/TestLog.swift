@@ -1,4 +1,5 @@
 import Foundation
+import Results
 import Machine
 
 /// What a running test leaves behind: its artifacts directory, `transcript.txt` (every

@@ -1,4 +1,6 @@
 import Foundation
+import Kola
+import Results
 import ToolSupport
 
 /// How `harness run` runs its selection.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Libvirt
+import Machine
 import ToolSupport
 
 /// `harness`: composes OSTree trees from RPMs, builds images, boots them and runs scenarios.
@@ -15,7 +15,7 @@ struct Harness: ParsableCommand {
     /// Installs the interrupt clean-up, then parses and runs as usual; errors print as one
     /// `Error: ...` line on stderr with exit status 1.
     static func main() {
-        quietLibvirtLogging()
+        EmbeddedDriver.quietLogging()
         InterruptCleanup.shared.installSignalHandlers()
         main(nil)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Results
 import Scenarios
 import ToolSupport
 

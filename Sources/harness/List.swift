@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kola
 import Scenarios
 import ToolSupport
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Kola
 import Machine
+import Results
 import Scenarios
 import ToolSupport
 

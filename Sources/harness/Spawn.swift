@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Results
 import ImageBuild
 import Machine
 import ToolSupport

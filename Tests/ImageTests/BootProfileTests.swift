@@ -1,5 +1,6 @@
 import Foundation
 import Machine
+import Results
 import TestSupport
 import Testing
 

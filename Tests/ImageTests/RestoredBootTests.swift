@@ -1,5 +1,6 @@
 import Foundation
 @testable import Machine
+import Results
 import TestSupport
 import Testing
 import ToolSupport

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import ToolSupport
 import Machine
+import Results
 @testable import Scenarios
 
 /// An OSTree guest simulated in memory, for unit tests of the scenario runner and the

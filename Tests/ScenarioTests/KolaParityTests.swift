@@ -1,4 +1,5 @@
 import Foundation
+@testable import Kola
 import Testing
 import TestSupport
 import ToolSupport

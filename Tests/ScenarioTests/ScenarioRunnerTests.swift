@@ -1,6 +1,7 @@
 import Foundation
 import ImageBuild
 import Machine
+import Results
 import TestSupport
 import Testing
 import ToolSupport
@@ -208,6 +209,23 @@ import ToolSupport
         options.multiply = 3
         let multiplied = TestScheduler(environment: environment, options: options).run([flaky])
         #expect(multiplied.map(\.iteration) == [1, 2, 3] && multiplied.allSatisfy { $0.status == .passed })
+    }
+
+    /// A test failing on every attempt is failed, not flaky, after 1 + `--rerun-failed` runs;
+    /// the failure is the last one's.
+    @Test func aTestFailingEveryAttemptFailsAfterItsReruns() throws {
+        let state = try State()
+        let guest = FakeOSTreeGuest(commit: state.repository.commit, clients: [.ostree], upgradeCommit: nil)
+        guest.failuresLeft["check-something"] = 3
+        let environment = try state.environment(guest: guest)
+        defer { environment.finish() }
+        var options = RunOptions()
+        options.rerunFailed = 2
+        let results = TestScheduler(environment: environment, options: options)
+            .run([TestEntry.scenario(try scenario("  - boot\n  - run: check-something\n"))])
+        #expect(results.count == 1 && results[0].status == .failed && !results[0].flaky && results[0].attempts == 3)
+        #expect(results[0].failure?.contains("'check-something' exited with 1") == true, "\(results[0].failure ?? "")")
+        #expect(guest.failuresLeft["check-something"] == 0, "three attempts ran")
     }
 
     @Test func withoutAnUpdateTheUpdateStepsSayWhatIsMissing() throws {

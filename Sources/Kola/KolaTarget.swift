@@ -46,8 +46,7 @@ public struct KolaTarget: Sendable {
             return "distros '\(scope)': " + (distribution.map { "this run's distribution is \($0)" } ?? "this run names no distribution (--distro)")
         }
         if let required = metadata.requiredTag, patterns.isEmpty {
-            let testTags = TestEntry.external(test).tags
-            if !tags.contains(where: { $0 == required || testTags.contains($0) }) {
+            if !tags.contains(where: { $0 == required || test.tags.contains($0) }) {
                 return "requiredTag '\(required)': runs with --tag \(required), or when named"
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
+@testable import Kola
 import Testing
-@testable import Scenarios
+import TestSupport
 
 @Suite struct DenylistTests {
     /// 2026-06-15, noon UTC.

@@ -26,7 +26,7 @@ public struct BootClock: Sendable, Equatable {
     }
 
     /// The kernel's first line on a serial console (printed once per boot).
-    static let kernelBanner = "Linux version "
+    public static let kernelBanner = "Linux version "
 }
 
 /// Where a boot's time went, in seconds: the firmware and boot loader (the host's clock, until
@@ -96,12 +96,6 @@ public struct BootProfile: Codable, Sendable, Equatable {
         }
         if let prepareStart, let prepareEnd, prepareEnd >= prepareStart { profile.prepareRoot = prepareEnd - prepareStart }
         return profile
-    }
-
-    /// Asks the guest (through its channel) and combines its answer with the host's clock.
-    public static func measure(_ machine: any GuestMachine) throws -> BootProfile {
-        let result = try machine.channel.run(probe, timeout: 60)
-        return parse(result.stdout, clock: machine.bootClock)
     }
 
     /// One line: `firmware and boot loader 6.1 s, kernel 3.0 s, initramfs 12.2 s

@@ -2,8 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import Scenarios
-import Machine
+@testable import Results
 import Testing
 
 /// The report writers on one run: a passed test, a failed one, a skipped one and a flaky one.

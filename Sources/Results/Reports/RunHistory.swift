@@ -1,4 +1,5 @@
 import Foundation
+import Kola
 import Glibc
 import ToolSupport
 

@@ -127,6 +127,9 @@ public struct ExternalTest: Sendable {
     public var ignitionConfig: String?
     public var metadata: ExternalTestMetadata
 
+    /// Its tags; kola tags every external test `external`, before the test's own.
+    public var tags: [String] { [Self.externalTag] + metadata.tags.filter { $0 != Self.externalTag } }
+
     /// The tag kola gives every external test.
     public static let externalTag = "external"
     /// The tag that turns kola's checks of the console (and harness's) off: for tests that

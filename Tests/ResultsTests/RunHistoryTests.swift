@@ -1,8 +1,8 @@
 import Foundation
+@testable import Results
 import Testing
 import TestSupport
 import ToolSupport
-@testable import Scenarios
 
 /// `STATE/history.jsonl` and `harness history`: what each run appends, and each test's pass
 /// rate, flaky count and duration trend over the last runs.

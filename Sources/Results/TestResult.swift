@@ -1,5 +1,4 @@
 import Foundation
-import Machine
 
 /// What one test (a scenario or a kola-style external test) did, as every report shows it:
 /// the JUnit XML, the TAP stream, the HTML report and `results.json`.
@@ -110,7 +109,7 @@ public struct TestResult: Codable, Sendable {
 
     /// Where a test's artifacts go, relative to the output directory: `NAME`, or `NAME/3` for
     /// the third run of `--multiply`.
-    static func artifactsDirectory(name: String, iteration: Int?) -> String {
+    public static func artifactsDirectory(name: String, iteration: Int?) -> String {
         iteration.map { "\(name)/\($0)" } ?? name
     }
 }
