@@ -23,7 +23,5 @@ swift test --skip-build
 # benchmarks/any-os. One machine at a time: on 2 cores under TCG two guests take as long as one
 # after the other (benchmarks/RESULTS.md, Scenarios), and a guest starved of its vCPU for 20 s
 # reports a soft lockup, which fails the console check.
-# libvirt's warnings about custom guest-agent commands and device-mapper are noise here.
-export LIBVIRT_LOG_OUTPUTS=${LIBVIRT_LOG_OUTPUTS:-4:stderr}
 .build/debug/harness run --state-dir "$state" --output harness-output/ci \
     layering override-replace power-cut-after-swap install-from-iso upgrade-over-http 'ext.harness.*'

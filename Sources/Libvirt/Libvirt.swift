@@ -13,11 +13,18 @@ public struct LibvirtError: Error, CustomStringConvertible {
     }
 }
 
-/// Keeps the embedded driver's log to errors (its warnings about custom guest-agent commands
-/// and file labels are noise here). libvirt reads this when it initializes, so call it first
-/// thing in `main`.
-public func quietLibvirtLogging() {
-    setenv("LIBVIRT_LOG_OUTPUTS", "4:stderr", 0)
+/// libvirt's log outputs, which it reads from the environment (`LIBVIRT_LOG_OUTPUTS`) once,
+/// before a program's `main` runs.
+public enum LibvirtLogging {
+    /// Turns libvirt's own log off for a process still to start, unless the user set its
+    /// outputs; whether it did. What fails reaches callers through the API's errors, which
+    /// they word themselves; the embedded driver's log is warnings and errors it recovers from
+    /// (no access manager, no dmidecode, device-mapper, "tainted") on every boot.
+    public static func turnOff() -> Bool {
+        guard getenv("LIBVIRT_LOG_OUTPUTS") == nil else { return false }
+        setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 1)
+        return true
+    }
 }
 
 /// libvirt's default event loop, run on a thread of its own: the embedded QEMU driver

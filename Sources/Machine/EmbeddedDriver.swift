@@ -4,11 +4,14 @@ import Libvirt
 /// libvirt's QEMU driver running inside harness (`qemu:///embed?root=DIR`): no daemon, and
 /// its configuration under `DIR/etc`.
 public enum EmbeddedDriver {
-    /// Keeps libvirt's log to errors (its warnings about privileges, custom guest-agent
-    /// commands and file labels are noise to a user). libvirt reads this when it initializes:
-    /// call it first thing in `main`.
+    /// Keeps libvirt's own log away from the user (see `LibvirtLogging.turnOff`). libvirt has
+    /// read its log settings from the environment before `main` runs, so a process without
+    /// `LIBVIRT_LOG_OUTPUTS` runs itself again with it set; call this first thing in `main`.
+    /// A user's own setting wins (`LIBVIRT_LOG_OUTPUTS=3:stderr` shows warnings and errors).
     public static func quietLogging() {
-        quietLibvirtLogging()
+        guard LibvirtLogging.turnOff() else { return }
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // Only when exec failed: carry on, warnings and all.
     }
 
     /// Writes the driver's configuration: QEMU's own output goes straight to files (there is

@@ -14,8 +14,11 @@ struct DefaultImageBootTests {
         ProcessInfo.processInfo.environment["HARNESS_BOOT_TEST_STATE"] ?? "/var/tmp/harness-boot-tests"
     }
 
+    /// Runs harness as a user would: without the `LIBVIRT_LOG_OUTPUTS` that scripts/test.sh sets.
     func harness(_ arguments: [String]) throws -> ProgramResult {
-        try Program.run([HarnessExecutable.path] + arguments)
+        var environment = ProcessInfo.processInfo.environment
+        environment["LIBVIRT_LOG_OUTPUTS"] = nil
+        return try Program.run([HarnessExecutable.path] + arguments, environment: environment)
     }
 
     static let ref = "harness/x86_64/debian-bookworm"
@@ -179,6 +182,8 @@ struct DefaultImageBootTests {
         #expect(spawn.stdout.range(of: #"treectl-[0-9.]+-\S+\.x86_64"#, options: .regularExpression) != nil)
         #expect(spawn.stdout.contains("● harness:harness/x86_64/debian-bookworm"), "treectl status marks the booted deployment")
         #expect(spawn.stderr.contains("Guest agent answered after"))
+        #expect(!spawn.stderr.contains("tainted") && !spawn.stderr.contains("/dev/mapper/control"),
+                "libvirt's warnings reach the user: \(spawn.stderr.prefix(2000))")
         // --profile: the boot and the reboot, each split into its phases.
         let profiles = spawn.stderr.split(separator: "\n").filter { $0.contains("Boot profile: ") }
         #expect(profiles.count == 2 && profiles.allSatisfy {
