@@ -2,8 +2,8 @@ import Compose
 import Foundation
 import Kola
 import OSTree
-import Results
 import RPM
+import Results
 import Scenarios
 import ToolSupport
 

@@ -1,6 +1,6 @@
 import Foundation
-import ToolSupport
 import Glibc
+import ToolSupport
 import Yams
 
 /// A kola-format file (a test, a `kola.json`, a denylist) that cannot be used, in one line

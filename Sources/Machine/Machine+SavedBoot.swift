@@ -1,6 +1,6 @@
 import Foundation
-import Results
 import Libvirt
+import Results
 import ToolSupport
 
 /// Saved first boots (`SpawnOptions.restore`): a test's first boot of an image is the same

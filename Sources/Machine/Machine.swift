@@ -1,6 +1,6 @@
 import Foundation
-import Results
 import Libvirt
+import Results
 import ToolSupport
 
 /// How to boot an image.

@@ -1,6 +1,6 @@
 import CLibRepo
-import GLib
 import Foundation
+import GLib
 import ToolSupport
 
 /// Where an rpm-md repository's metadata landed.

@@ -1,8 +1,8 @@
 import Foundation
-import Results
 import ImageBuild
 import Machine
 import Publish
+import Results
 import ToolSupport
 
 /// A test's machine and its log: every boot timed and checked (console, failed units),

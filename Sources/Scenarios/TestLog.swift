@@ -1,6 +1,6 @@
 import Foundation
-import Results
 import Machine
+import Results
 
 /// What a running test leaves behind: its artifacts directory, `transcript.txt` (every
 /// step, command and output, with the time into the test), and the steps and boots that the
@@ -19,7 +19,7 @@ final class TestLog {
         self.directory = directory
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: directory + "/transcript.txt", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/transcript.txt", contents: nil)
         guard let handle = FileHandle(forWritingAtPath: directory + "/transcript.txt") else {
             throw ScenarioError("\(directory)/transcript.txt: cannot write")
         }
@@ -88,7 +88,7 @@ final class TestLog {
     /// Appends `text` to the artifact `file` (`journal.txt`, `console.txt`).
     func append(_ text: String, to file: String) {
         let path = directory + "/" + file
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { return }
         defer { try? handle.close() }
         handle.seekToEndOfFile()

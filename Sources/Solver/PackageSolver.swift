@@ -1,8 +1,8 @@
 import CLibDNF
 import CLibSolv
 import Foundation
-import RPM
 import GLib
+import RPM
 import ToolSupport
 
 /// A package chosen by the solver, with where to fetch it and how to check it.

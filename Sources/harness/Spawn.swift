@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import Results
 import ImageBuild
 import Machine
+import Results
 import ToolSupport
 
 /// `harness spawn`: boot an image, run commands in it, tear it down.

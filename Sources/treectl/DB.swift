@@ -1,7 +1,7 @@
 import ArgumentParser
 import Deploy
-import ToolSupport
 import Foundation
+import ToolSupport
 
 /// `treectl db diff|list`: the packages of deployments and commits, from their rpmdb.
 struct DB: ParsableCommand {

@@ -1,7 +1,7 @@
 import Foundation
 import OSTree
-import Testing
 import TestSupport
+import Testing
 import ToolSupport
 
 /// libostree's failures reach callers as a kind (GLib's domain and code), not as text to

@@ -12,12 +12,12 @@ import Testing
                          nvram: nil, extraDisks: disks)
     }
 
-    @Test func extraDisksFollowTheBootDiskInOrder() {
+    @Test func extraDisksFollowTheBootDiskInOrder() throws {
         let xml = definition(disks: [.readOnly("/var/tmp/updates.img"),
                                      AttachedDisk(path: "/var/tmp/scratch.qcow2", format: "qcow2", readOnly: false)]).xml
-        let updates = try? #require(xml.range(of: "<source file='/var/tmp/updates.img'/><target dev='vdb' bus='virtio'/><readonly/>"))
-        let scratch = try? #require(xml.range(of: "<driver name='qemu' type='qcow2'/><source file='/var/tmp/scratch.qcow2'/><target dev='vdc' bus='virtio'/></disk>"))
-        #expect(updates != nil && scratch != nil)
+        let updates: Range<String.Index> = try #require(xml.range(of: "<source file='/var/tmp/updates.img'/><target dev='vdb' bus='virtio'/><readonly/>"))
+        let scratch: Range<String.Index> = try #require(xml.range(of: "<driver name='qemu' type='qcow2'/><source file='/var/tmp/scratch.qcow2'/><target dev='vdc' bus='virtio'/></disk>"))
+        #expect(updates.upperBound <= scratch.lowerBound, "vdb comes before vdc")
         #expect(xml.contains("<source path='/var/tmp/console.txt' append='on'/>"), "the console survives a power cycle")
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 @testable import ImageBuild
-import Testing
 import TestSupport
+import Testing
 import ToolSupport
 
 /// The root filesystem's size estimate refuses a disk too small before mkfs runs, and never

@@ -1,7 +1,7 @@
 import Foundation
 @testable import Kola
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct DenylistTests {
     /// 2026-06-15, noon UTC.

@@ -1,7 +1,7 @@
 import Foundation
 @testable import Kola
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ExternalTestTests {
     /// A project laid out as kola expects upstream: `tests/kola`, with every kind of entry.

@@ -43,7 +43,7 @@ import ToolSupport
 
         let first = try results(bed, commit: commit, started: "2026-12-06T10:00:00Z",
                                 tests: ["upgrade-rollback": "passed", "layering": "failed"])
-        try Certification.certify(PublishTestbed.ref, in: repository, results: first, signer: bed.signer)
+        _ = try Certification.certify(PublishTestbed.ref, in: repository, results: first, signer: bed.signer)
         let missing = #expect(throws: PublishError.self) { try Promotion.promote(commit, to: stream, in: repository) }
         #expect(missing?.description.hasSuffix("missing layering (failed), upgrade-over-http (not run)") == true, "\(missing!)")
         #expect(try repository.resolve("os/stable") == nil)
@@ -69,7 +69,7 @@ import ToolSupport
         }
         #expect(wrongCommit?.description.contains("the run tested \(bed.commits[0]), not \(bed.commits[1])") == true)
 
-        try Certification.certify(bed.commits[0], in: repository, results: run, signer: bed.signer)
+        _ = try Certification.certify(bed.commits[0], in: repository, results: run, signer: bed.signer)
         let other = try TestSigningKey(name: "other")
         let stream = try policy(bed, keyFile: other.publicKeyPath).stream("stable")
         let refused = #expect(throws: PublishError.self) { try Promotion.promote(bed.commits[0], to: stream, in: repository) }

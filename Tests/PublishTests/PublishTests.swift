@@ -32,7 +32,7 @@ import ToolSupport
         let bed = try PublishTestbed(commits: 1)
         var options = PublishOptions(source: bed.source, destination: bed.served, refs: [PublishTestbed.ref])
         options.signer = bed.signer
-        try Publisher(options: options).publish()
+        _ = try Publisher(options: options).publish()
         let server = try LoopbackHTTPServer(directory: bed.scratch.path + "/www")
         let trusting = try bed.client(url: server.url + "/repo")
         let listed = try Program.run(["ostree", "--repo=" + trusting, "remote", "summary", "r"])
@@ -135,7 +135,7 @@ import ToolSupport
         defer { _ = try? Program.run(["umount", "-l", mountPoint]) }
         var options = PublishOptions(source: bed.source, destination: mountPoint + "/repo", refs: [PublishTestbed.ref])
         options.signer = bed.signer
-        try Publisher(options: options).publish()
+        _ = try Publisher(options: options).publish()
         let before = try FileManager.default.destinationOfSymbolicLink(atPath: mountPoint + "/repo")
 
         // 4 MB more does not fit beside the 3 MB already there.

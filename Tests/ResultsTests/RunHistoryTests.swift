@@ -1,7 +1,7 @@
 import Foundation
 @testable import Results
-import Testing
 import TestSupport
+import Testing
 import ToolSupport
 
 /// `STATE/history.jsonl` and `harness history`: what each run appends, and each test's pass

@@ -1,9 +1,9 @@
 import Foundation
-import TestSupport
-import ToolSupport
 import Machine
 import Results
 @testable import Scenarios
+import TestSupport
+import ToolSupport
 
 /// An OSTree guest simulated in memory, for unit tests of the scenario runner and the
 /// scheduler: deployments (index 0 is the default), the booted one, a boot id, the clients

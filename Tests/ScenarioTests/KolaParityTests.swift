@@ -1,9 +1,9 @@
 import Foundation
 @testable import Kola
-import Testing
-import TestSupport
-import ToolSupport
 @testable import Scenarios
+import TestSupport
+import Testing
+import ToolSupport
 
 /// Where harness once ran kola tests differently from kola (`mantle/kola/harness.go`), on the
 /// committed tree `Tests/Fixtures/kola-parity`, which uses every key concerned.

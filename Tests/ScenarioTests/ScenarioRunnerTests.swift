@@ -2,10 +2,10 @@ import Foundation
 import ImageBuild
 import Machine
 import Results
+@testable import Scenarios
 import TestSupport
 import Testing
 import ToolSupport
-@testable import Scenarios
 
 /// The scenario runner and the scheduler on a simulated guest (`FakeOSTreeGuest`): the
 /// client-agnostic steps, the booted checks, client detection, and the default-image tag.

@@ -30,7 +30,8 @@ cache_key() {
     { cat "${BASH_SOURCE[0]}" "$PAYLOAD_WRITER"; echo "$count $total_mb"; } | sha256sum | cut -d' ' -f1
 }
 
-# One line per package: index, payload bytes, and the indexes of the packages it requires.
+# One line per package: index, payload bytes, and the indexes of the packages it requires
+# (a package may be named twice; rpm takes that as once).
 # Sizes are log-uniform between 4 KiB and 4 MiB, then scaled so that they add up to
 # TOTAL_MB: most packages are small and a few large ones hold most of the bytes, as in a
 # distribution. Index 0 is the filesystem package, which every other one requires. A fixed
@@ -45,6 +46,9 @@ plan_packages() {
         }
         for (i = 1; i < count; i++) {
             requires = "0"
+            # Chains: each package but the first of every 25 requires the one before it, so
+            # that the solver walks dependency chains 24 deep, as a library stack is.
+            if (i % 25 != 1) requires = requires "," (i - 1)
             # About a third of the packages depend on one to three packages before them;
             # looking only backwards keeps the graph acyclic, like most of a real one.
             if (i > 10 && rand() < 0.35) {

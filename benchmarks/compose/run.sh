@@ -21,16 +21,9 @@ readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-compose-bench}
 readonly PACKAGE_COUNT=${BENCH_PACKAGE_COUNT:-160}
 readonly PAYLOAD_MB=${BENCH_PAYLOAD_MB:-120}
 
-readonly HARNESS="$RELEASE_BIN/harness"
-readonly SET_DIR="$WORK_DIR/package-set"
-readonly BENCH_REPO="$WORK_DIR/bench-repo"
-readonly CONFIG_DIR="$WORK_DIR/config"
-readonly TREEFILE="$CONFIG_DIR/treefile.yaml"
-readonly LOG_DIR="$WORK_DIR/logs"
-readonly PEER_DIR="$WORK_DIR/peer"
-readonly HARNESS_REPO="$WORK_DIR/harness/repo"
-readonly HARNESS_CACHE="$WORK_DIR/harness/cache"
-readonly REF=bench/x86_64/compose
+# shellcheck source=compose-lib.sh
+source "$SCRIPT_DIR/compose-lib.sh"
+use_work_dir "$WORK_DIR"
 
 # Two cold rounds (each re-imports everything, the expensive part of the run) and three of
 # the cheap ones; the warm rounds are as many as generate-packages.sh makes updates.
@@ -40,132 +33,11 @@ readonly NOOP_ROUNDS=3
 readonly AIM_COLD_OVER_PEER=1.0
 readonly AIM_WARM_OVER_COLD=0.2
 readonly AIM_NOOP_SECONDS=1.0
-# Phases of a harness compose, as told apart by its progress lines on stderr.
-readonly PHASES=("metadata + depsolve" "cache check + download" "import" "assembly" "commit" "cleanup + exit")
 
-# swift build is incremental (seconds when nothing changed) and waits by itself while another
-# build holds .build.
-build_harness() {
-    log "Building harness (release)"
-    (cd "$PROJECT_DIR" && swift build -c release --product harness) >&2
-}
-
-# The work copy of the repository the composes read: the generated RPMs (hard links) and a
-# copy of their repodata, so that swapping an update in never touches the generated set.
-prepare_bench_repo() {
-    rm -rf "$BENCH_REPO" "$CONFIG_DIR" "$LOG_DIR"
-    mkdir -p "$BENCH_REPO" "$CONFIG_DIR" "$LOG_DIR"
-    ln "$SET_DIR"/repo/*.rpm "$BENCH_REPO/"
-    cp -r "$SET_DIR/repo/repodata" "$BENCH_REPO/"
-    # One .repo file serves both: dnf reads it as its reposdir, harness beside the treefile.
-    cat >"$CONFIG_DIR/bench.repo" <<EOF
-[bench]
-name=Compose benchmark packages
-baseurl=file://$BENCH_REPO
-gpgcheck=0
-EOF
-    {
-        echo "ref: $REF"
-        echo "repos: [bench]"
-        echo "packages:"
-        sed 's/^/  - /' "$SET_DIR/packages.txt"
-    } >"$TREEFILE"
-}
-
-# Replaces the changed package's RPM in the work repository by UPDATE and refreshes the
-# metadata, as a distribution's repository changes when one package is updated.
-swap_in_update() {
-    local update=$1 changed
-    changed=$(cat "$SET_DIR/changed-package")
-    rm -f "$BENCH_REPO/$changed"-1.0-*.noarch.rpm
-    ln "$update" "$BENCH_REPO/"
-    createrepo_c --quiet --update "$BENCH_REPO"
-}
-
-
-# The peer: dnf installs every package into an empty root, ostree commits that root into a new
-# archive-mode repository. Appends to PEER_DNF and PEER_COMMIT.
-run_peer_round() {
-    local round=$1 root="$PEER_DIR/root" repo="$PEER_DIR/repo" start packages
-    mapfile -t packages <"$SET_DIR/packages.txt"
-    rm -rf "$PEER_DIR"
-    mkdir -p "$root"
-    ostree init --mode=archive --repo="$repo"
-    local dnf_log="$LOG_DIR/peer-dnf-$round.log"
-    start=$EPOCHREALTIME
-    # cachedir given on the command line stays on the host, out of the committed root; the
-    # rpmdb goes to ROOT/root/.rpmdb (Debian's rpm keeps it under ~), which is committed, as
-    # harness commits its rpmdb too.
-    dnf --installroot="$root" --releasever=1 \
-        --setopt=reposdir="$CONFIG_DIR" --setopt=cachedir="$PEER_DIR/dnf-cache" \
-        --disablerepo='*' --enablerepo=bench --nogpgcheck -y \
-        install "${packages[@]}" >"$dnf_log" 2>&1 || fail_with_log "dnf install" "$dnf_log"
-    PEER_DNF+=("$(seconds_since "$start")")
-    local commit_log="$LOG_DIR/peer-commit-$round.log"
-    start=$EPOCHREALTIME
-    ostree --repo="$repo" commit --branch=bench --tree=dir="$root" >"$commit_log" 2>&1 ||
-        fail_with_log "ostree commit" "$commit_log"
-    PEER_COMMIT+=("$(seconds_since "$start")")
-    PEER_TOTAL+=("$(awk -v a="${PEER_DNF[-1]}" -v b="${PEER_COMMIT[-1]}" 'BEGIN { printf "%.3f", a + b }')")
-    PEER_FILES=$(ostree --repo="$repo" ls -R bench | wc -l)
-    PEER_REPO_BYTES=$(du -sb "$repo" | cut -f1)
-    log "peer round $round: dnf ${PEER_DNF[-1]} s, ostree commit ${PEER_COMMIT[-1]} s"
-}
-
-# Runs harness compose tree on the benchmark treefile. Sets COMPOSE_START and COMPOSE_END
-# (values of $EPOCHREALTIME), COMPOSE_SECONDS, COMPOSE_COMMIT and COMPOSE_LOG (its stderr,
-# each line prefixed with the time it was printed).
-run_harness_compose() {
-    local label=$1
-    COMPOSE_LOG="$LOG_DIR/harness-$label.log"
-    COMPOSE_START=$EPOCHREALTIME
-    # stderr goes through the pipe, stdout (the checksum) to a file; pipefail makes a failing
-    # harness fail the pipeline.
-    if ! "$HARNESS" compose tree --repo "$HARNESS_REPO" --cachedir "$HARNESS_CACHE" "$TREEFILE" \
-        2>&1 >"$LOG_DIR/harness-$label.out" | stamp_lines >"$COMPOSE_LOG"; then
-        fail_with_log "harness compose tree ($label)" "$COMPOSE_LOG"
-    fi
-    COMPOSE_END=$EPOCHREALTIME
-    COMPOSE_SECONDS=$(awk -v start="$COMPOSE_START" -v end="$COMPOSE_END" 'BEGIN { printf "%.3f", end - start }')
-    COMPOSE_COMMIT=$(cat "$LOG_DIR/harness-$label.out")
-}
-
-# The seconds each phase of a compose took, in the order of PHASES, from the time-stamped
-# stderr of a compose that wrote a commit. A phase that did not happen (no package to import)
-# takes 0.
-compose_phases() {
-    local log=$1 start=$2 end=$3
-    awk -v start="$start" -v end="$end" '
-        $2 == "Resolved" && !resolved { resolved = $1 }
-        $2 == "Importing" && !importing { importing = $1 }
-        $2 == "Assembling" && !assembling { assembling = $1 }
-        $2 == "Committing" && !committing { committing = $1 }
-        $2 == "Wrote" && !wrote { wrote = $1 }
-        END {
-            if (!importing) importing = assembling
-            printf "%.3f %.3f %.3f %.3f %.3f %.3f\n", resolved - start, importing - resolved,
-                assembling - importing, committing - assembling, wrote - committing, end - wrote
-        }' "$log"
-}
-
-# The seconds a compose spent in trigger scripts ("Ran N trigger scripts in X s"), 0 without.
-trigger_seconds() {
-    awk '$2 == "Ran" && $4 == "trigger" { print $7; found = 1 } END { if (!found) print 0 }' "$1"
-}
-
-# How many packages a compose fetched and imported ("N packages cached, M to fetch ...").
-imported_count() {
-    awk '$3 == "packages" && $4 == "cached," { print $5; found = 1 } END { if (!found) print 0 }' "$1"
-}
-
-expect_in_log() {
-    local pattern=$1 log=$2 what=$3
-    grep -q -- "$pattern" "$log" || fail_with_log "$what (expected '$pattern' on stderr)" "$log"
-}
 
 run_cold_round() {
     local round=$1
-    rm -rf "$WORK_DIR/harness"
+    rm -rf "$HARNESS_DIR"
     run_harness_compose "cold-$round"
     expect_in_log "Wrote commit" "$COMPOSE_LOG" "cold compose"
     COLD+=("$COMPOSE_SECONDS")
@@ -194,12 +66,6 @@ run_noop_round() {
     [[ "$COMPOSE_COMMIT" == "$previous" ]] || fail_with_log "no-op compose (printed another commit)" "$COMPOSE_LOG"
     NOOP+=("$COMPOSE_SECONDS")
     log "no-op round $round: $COMPOSE_SECONDS s"
-}
-
-# The mean of each phase over a list of compose_phases lines.
-mean_phases() {
-    printf '%s\n' "$@" | awk '{ for (i = 1; i <= NF; i++) sum[i] += $i }
-        END { for (i = 1; i <= NF; i++) printf "%.3f%s", sum[i] / NR, (i < NF ? " " : "\n") }'
 }
 
 phases_json_array() {
@@ -292,7 +158,7 @@ EOF
 }
 
 main() {
-    PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() COLD=() COLD_PHASES=() WARM=() WARM_PHASES=() WARM_IMPORTED=() NOOP=()
+    PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() PEER_DNF_RSS=() PEER_COMMIT_RSS=() COLD=() COLD_PHASES=() WARM=() WARM_PHASES=() WARM_IMPORTED=() NOOP=()
     COLD_TRIGGERS=() WARM_TRIGGERS=()
     # The tools the benchmark drives, each installed from Debian if missing.
     ensure_tools dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree
@@ -334,7 +200,7 @@ main() {
     write_results_section Compose compose_section
     # The trees and repositories are big and only the numbers matter; the package set and the
     # logs stay for the next run and for a look at what happened.
-    rm -rf "$PEER_DIR" "$WORK_DIR/harness"
+    rm -rf "$PEER_DIR" "$HARNESS_DIR"
     log "Results: $RESULTS_MD, $RESULTS_JSON (logs in $LOG_DIR)"
     show_results_section Compose
 }

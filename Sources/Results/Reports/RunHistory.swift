@@ -1,6 +1,6 @@
 import Foundation
-import Kola
 import Glibc
+import Kola
 import ToolSupport
 
 /// Every `harness run` of a state directory, one JSON line each in `STATE/history.jsonl`:

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# run.sh [COUNT...]: the compose benchmark at several sizes, to see how the cost grows.
+#
+# For each COUNT (default: 160 600 2000) generate-packages.sh makes a package set of COUNT
+# packages holding COUNT * 3/4 MiB of payload (2,000 packages: 1,500 MiB), and one round of
+# each is run on it, as compose/run.sh runs them:
+#   peer     dnf --installroot, then ostree commit (archive)
+#   cold     harness compose tree, empty package cache, new repository
+#   warm     harness compose tree after one package was updated
+#   no-op    harness compose tree with nothing changed
+# each with its time and its peak memory (GNU time's maximum resident set, MiB); the harness
+# composes with their phases. Writes the "Compose at scale" section of benchmarks/RESULTS.md
+# (a table per measurement and a plot) and compose-scale/results.json.
+#
+# Environment: BENCH_WORK_DIR (default /var/tmp/harness-compose-scale) holds one directory per
+# size: its package set (kept between runs: generating 2,000 packages takes minutes) and logs.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=../compose/compose-lib.sh
+source "$PROJECT_DIR/benchmarks/compose/compose-lib.sh"
+
+readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-compose-scale}
+readonly GENERATOR="$PROJECT_DIR/benchmarks/compose/generate-packages.sh"
+readonly DEFAULT_COUNTS=(160 600 2000)
+
+# One size, measured: sets the ROW_* values its rows of the tables are made of.
+measure_size() {
+    local count=$1 payload_mb=$(($1 * 3 / 4))
+    use_work_dir "$WORK_DIR/$count"
+    log "Size $count: $payload_mb MiB of payload"
+    "$GENERATOR" "$SET_DIR" "$count" "$payload_mb"
+    prepare_bench_repo
+    PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() PEER_DNF_RSS=() PEER_COMMIT_RSS=()
+    run_peer_round 1
+    rm -rf "$PEER_DIR"
+
+    rm -rf "$HARNESS_DIR"
+    run_harness_compose cold
+    expect_in_log "Wrote commit" "$COMPOSE_LOG" "cold compose"
+    local cold=$COMPOSE_SECONDS cold_rss=$COMPOSE_RSS cold_phases
+    cold_phases=$(compose_phases "$COMPOSE_LOG" "$COMPOSE_START" "$COMPOSE_END")
+    local files
+    files=$(ostree --repo="$HARNESS_REPO" ls -R "$REF" | wc -l)
+
+    local update previous=$COMPOSE_COMMIT
+    update=$(printf '%s\n' "$SET_DIR"/updates/*.rpm | sort -V | head -n 1)
+    swap_in_update "$update"
+    run_harness_compose warm
+    expect_in_log "Wrote commit" "$COMPOSE_LOG" "warm compose"
+    [[ "$COMPOSE_COMMIT" != "$previous" ]] || fail_with_log "warm compose (same commit as before)" "$COMPOSE_LOG"
+    local warm=$COMPOSE_SECONDS warm_rss=$COMPOSE_RSS warm_phases
+    warm_phases=$(compose_phases "$COMPOSE_LOG" "$COMPOSE_START" "$COMPOSE_END")
+
+    previous=$COMPOSE_COMMIT
+    run_harness_compose noop
+    expect_in_log "No apparent changes" "$COMPOSE_LOG" "no-op compose"
+    [[ "$COMPOSE_COMMIT" == "$previous" ]] || fail_with_log "no-op compose (printed another commit)" "$COMPOSE_LOG"
+    local noop=$COMPOSE_SECONDS noop_rss=$COMPOSE_RSS
+    rm -rf "$HARNESS_DIR"
+
+    local payload_mib
+    payload_mib=$(mib "$(cat "$SET_DIR/payload-bytes")")
+    log "size $count: peer ${PEER_TOTAL[0]} s, cold $cold s, warm $warm s, no-op $noop s"
+    ROW_SIZES+=("| $count | $payload_mib | $(cat "$SET_DIR/file-count") | $files |")
+    ROW_TIMES+=("| $count | ${PEER_DNF[0]} | ${PEER_COMMIT[0]} | ${PEER_TOTAL[0]} | $cold | $warm | $noop | $(ratio "$cold" "${PEER_TOTAL[0]}") | $(ratio "$warm" "$cold") |")
+    ROW_MEMORY+=("| $count | ${PEER_DNF_RSS[0]} | ${PEER_COMMIT_RSS[0]} | $cold_rss | $warm_rss | $noop_rss |")
+    ROW_COLD_PHASES+=("| $count | ${cold_phases// / | } |")
+    ROW_WARM_PHASES+=("| $count | ${warm_phases// / | } |")
+    PLOT_POINTS+=("$count ${PEER_TOTAL[0]} $cold $warm $noop")
+    JSON_SIZES+=("{\"packages\": $(wc -l <"$SET_DIR/packages.txt"), \"payload_bytes\": $(cat "$SET_DIR/payload-bytes"),
+      \"files_and_directories\": $(cat "$SET_DIR/file-count"), \"committed_entries\": $files,
+      \"peer\": {\"dnf_seconds\": ${PEER_DNF[0]}, \"ostree_commit_seconds\": ${PEER_COMMIT[0]}, \"total_seconds\": ${PEER_TOTAL[0]},
+               \"dnf_peak_mib\": ${PEER_DNF_RSS[0]}, \"ostree_commit_peak_mib\": ${PEER_COMMIT_RSS[0]}},
+      \"harness\": {\"cold_seconds\": $cold, \"warm_seconds\": $warm, \"noop_seconds\": $noop,
+                  \"cold_peak_mib\": $cold_rss, \"warm_peak_mib\": $warm_rss, \"noop_peak_mib\": $noop_rss,
+                  \"cold_phases\": $(phases_json PHASES "$cold_phases"), \"warm_phases\": $(phases_json PHASES "$warm_phases")}}")
+}
+
+# Seconds against packages, both on log scales, as text: one column per size, one letter per
+# series (p peer, c cold, w warm, n no-op; two in one cell stand side by side).
+plot() {
+    printf '%s\n' "${PLOT_POINTS[@]}" | awk '
+        function row(seconds) { return int((log(seconds) - low) / (high - low) * (rows - 1) + 0.5) }
+        {
+            sizes[NR] = $1
+            for (series = 2; series <= 5; series++) {
+                value[NR, series] = ($series < 0.01 ? 0.01 : $series)
+                if (!seen || log(value[NR, series]) < low) low = log(value[NR, series])
+                if (!seen || log(value[NR, series]) > high) high = log(value[NR, series])
+                seen = 1
+            }
+        }
+        END {
+            rows = 16; width = 12; letters = "xpcwn"
+            if (high == low) high = low + 1
+            for (r = rows - 1; r >= 0; r--) {
+                label = (r == rows - 1 || r == 0 || r == int(rows / 2)) ? sprintf("%8.2f s |", exp(low + r * (high - low) / (rows - 1))) : "           |"
+                line = label
+                for (i = 1; i <= NR; i++) {
+                    cell = ""
+                    for (series = 2; series <= 5; series++) if (row(value[i, series]) == r) cell = cell substr(letters, series, 1)
+                    line = line sprintf("%" width "s", cell == "" ? "" : cell)
+                }
+                print line
+            }
+            line = "           +"; for (i = 1; i <= NR; i++) line = line sprintf("%" width "s", "------------"); print line
+            line = "  packages  "; for (i = 1; i <= NR; i++) line = line sprintf("%" width "s", sizes[i]); print line
+        }'
+}
+
+scale_section() {
+    cat <<EOF
+## Compose at scale
+
+Written by \`benchmarks/compose-scale/run.sh ${COUNTS[*]}\` on $RUN_DATE; raw numbers in
+\`compose-scale/results.json\`. One round of each measurement at each size (the medians of
+several rounds at 160 packages are in the Compose section).
+
+- Machine: $(nproc) cores ($(machine_cpu)), $(machine_memory_gib) GiB memory; load average before $LOAD_BEFORE, after $LOAD_AFTER.
+- harness: $(harness_revision), release build.
+- Package sets: generated noarch packages, 3/4 MiB of payload a package on average (log-uniform
+  sizes, 45% incompressible machine code in a few files, the rest small text files), chains of
+  dependencies 24 deep and random ones beside them, the Compose section's triggers.
+
+| packages | payload (MiB) | files and directories in the RPMs | entries committed |
+| --- | --- | --- | --- |
+$(printf '%s\n' "${ROW_SIZES[@]}")
+
+Times (s):
+
+| packages | peer dnf | peer ostree commit | peer total | harness cold | harness warm | harness no-op | cold / peer | warm / cold |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+$(printf '%s\n' "${ROW_TIMES[@]}")
+
+Peak memory (MiB, the largest process of each):
+
+| packages | peer dnf | peer ostree commit | harness cold | harness warm | harness no-op |
+| --- | --- | --- | --- | --- | --- |
+$(printf '%s\n' "${ROW_MEMORY[@]}")
+
+Phases of the cold compose (s):
+
+| packages | $(IFS='|'; echo "${PHASES[*]}" | sed 's/|/ | /g') |
+| --- | --- | --- | --- | --- | --- | --- |
+$(printf '%s\n' "${ROW_COLD_PHASES[@]}")
+
+Phases of the warm compose (s):
+
+| packages | $(IFS='|'; echo "${PHASES[*]}" | sed 's/|/ | /g') |
+| --- | --- | --- | --- | --- | --- | --- |
+$(printf '%s\n' "${ROW_WARM_PHASES[@]}")
+
+Seconds against packages (log scales; p peer, c cold, w warm, n no-op):
+
+\`\`\`
+$(plot)
+\`\`\`
+EOF
+}
+
+main() {
+    COUNTS=("$@")
+    ((${#COUNTS[@]} > 0)) || COUNTS=("${DEFAULT_COUNTS[@]}")
+    ROW_SIZES=() ROW_TIMES=() ROW_MEMORY=() ROW_COLD_PHASES=() ROW_WARM_PHASES=() PLOT_POINTS=() JSON_SIZES=()
+    ensure_tools dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree /usr/bin/time:time
+    build_harness
+    RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+    LOAD_BEFORE=$(load_average)
+    local count
+    for count in "${COUNTS[@]}"; do measure_size "$count"; done
+    LOAD_AFTER=$(load_average)
+    {
+        echo "{"
+        echo "  \"date\": \"$RUN_DATE\", \"harness_revision\": \"$(harness_revision)\","
+        echo "  \"machine\": {\"nproc\": $(nproc), \"memory_gib\": $(machine_memory_gib), \"cpu\": \"$(machine_cpu)\","
+        echo "              \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
+        echo "  \"sizes\": [$(IFS=,; echo "${JSON_SIZES[*]}")]"
+        echo "}"
+    } >"$RESULTS_JSON"
+    python3 -m json.tool "$RESULTS_JSON" >/dev/null || { echo "error: $RESULTS_JSON is not JSON" >&2; exit 1; }
+    write_results_section "Compose at scale" scale_section
+    log "Results: $RESULTS_MD, $RESULTS_JSON (logs in $WORK_DIR/*/logs)"
+    show_results_section "Compose at scale"
+}
+
+main "$@"
