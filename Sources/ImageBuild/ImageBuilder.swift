@@ -154,9 +154,9 @@ public struct ImageBuilder {
             throw ImageError("\(options.output): output directory \(directory) is not writable (\(error.errno))")
         }
         unlink(probe)
-        guard options.size > DiskLayout.firstOffset + DiskLayout.espSize + DiskLayout.bootSize + (64 << 20) else {
-            throw ImageError(.tooSmall(size: options.size, needed: DiskLayout.firstOffset + DiskLayout.espSize + DiskLayout.bootSize + (64 << 20) + 1))
-        }
+        // The partitions before the root filesystem, and 64 MiB of it.
+        let smallest = DiskLayout.firstOffset + DiskLayout.espSize + DiskLayout.bootSize + (64 << 20) + 1
+        guard options.size >= smallest else { throw ImageError(.tooSmall(size: options.size, needed: smallest)) }
     }
 
     private func resolveCommit() throws -> String {
