@@ -59,21 +59,44 @@ public struct Composer {
         }
 
         // Packages: from the cache where the same file was imported before, else fetched.
-        let (packages, imported) = try selection.cached.map { ($0, []) }
+        let (fetched, imported) = try selection.cached.map { ($0, []) }
             ?? PackageFetcher(cache: workspace.cache, cacheDirectory: options.cacheDirectory,
                               repositories: selection.repositories, keys: selection.keys)
                 .cachedPackages(for: selection.resolved)
-        try assemble(packages, treefile: treefile, in: workspace)
-
+        // One order whatever order the solver found them in: install order and the rpmdb's
+        // rows break ties by it, and a tree must not depend on it.
+        let packages = fetched.sorted { $0.header.nevra < $1.header.nevra }
         let version = treefile.automaticVersionPrefix.map {
             AutomaticVersion.next(prefix: $0, suffix: treefile.automaticVersionSuffix ?? ".",
                                   previous: previousInfo?.metadata[Key.version]?.stringValue)
         }
         try writeLockfile(selection)
-        let commit = try commitTree(of: workspace, to: target, ref: ref, parent: previous,
-                                    subject: version.map { "\(ref) \($0)" } ?? ref,
-                                    metadata: commitMetadata(treefile, inputHash: inputHash, nevras: nevras, version: version),
-                                    signer: signer)
+        let record = AssemblyRecord(inputs: try assemblyInputs(of: treefile, base: base), packages: packages)
+        let commitTree = { (build: (Transaction) throws -> MutableTree) in
+            try self.commitTree(build, in: workspace, to: target, ref: ref, parent: previous,
+                                subject: version.map { "\(ref) \($0)" } ?? ref,
+                                metadata: commitMetadata(treefile, inputHash: inputHash, nevras: nevras, version: version),
+                                record: record, signer: signer)
+        }
+        if let previous, !options.forceNoCache {
+            do {
+                let incremental = try IncrementalAssembly(
+                    previous: previous, record: try AssemblyRecord(of: previous, in: workspace.cache), inputs: record.inputs,
+                    packages: packages, installed: try baseHeaders(in: workspace.root), treefile: treefile, cache: workspace.cache)
+                let commit = try commitTree { try incremental.tree(in: $0, root: workspace.root, assembler: workspace.assembler) }
+                return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
+                                     packages: nevras, changed: true, imported: imported, incremental: true)
+            } catch let unsuitable as IncrementalAssembly.Unsuitable {
+                Console.progress("Assembling every package instead: \(unsuitable)")
+            }
+        }
+        try assemble(packages, treefile: treefile, in: workspace)
+        let commit = try commitTree { transaction in
+            Console.progress("Committing the tree")
+            let tree = MutableTree()
+            try transaction.writeDirectory(workspace.root, into: tree, devinoCache: workspace.assembler.devinoCache)
+            return tree
+        }
         return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
                              packages: nevras, changed: true, imported: imported)
     }
@@ -91,6 +114,17 @@ public struct Composer {
             Console.warning("\(treefilePath): keys not implemented yet, ignored: \(treefile.unimplementedKeys.joined(separator: ", "))")
         }
         return (treefile, ref, signer)
+    }
+
+    /// What decides how the packages are made into a tree: the treefile without its package
+    /// selection, the files it reads, the base (`AssemblyRecord.inputs`).
+    private func assemblyInputs(of treefile: Treefile, base: Base) throws -> String {
+        var externalFiles: [String: String] = [:]
+        for path in treefile.externalFiles where !treefile.documentFiles.contains(path) {
+            externalFiles[path] = try Digest.sha256(file: path)
+        }
+        return InputHash(treefileJSON: treefile.flattenedJSONWithoutPackageSelection(), externalFiles: externalFiles,
+                         directory: treefile.directory, base: base.identity, packages: []).value
     }
 
     /// What decides the tree: the flattened treefile, the files it reads, the base, the
@@ -257,10 +291,7 @@ public struct Composer {
         let root = workspace.root
         let assembler = workspace.assembler
         try assembler.checkoutPackages(packages, into: root, options: AssemblyOptions(documentation: treefile.documentation ?? true))
-        // The base's own packages (a base from a composed commit) have triggers that fire too.
-        let installed = FileManager.default.fileExists(atPath: root + RPMDatabase.pathInTree + "/rpmdb.sqlite")
-            ? try RPMDatabase.installedHeaders(root: root) : []
-        try assembler.runScriptlets(packages, in: root, installed: installed)
+        try assembler.runScriptlets(packages, in: root, installed: try baseHeaders(in: root))
         Console.progress("Writing the rpm database")
         try assembler.writeDatabase(packages.map(\.header), root: root, append: true)
         try ComposePostprocess(treefile: treefile, root: root).apply()
@@ -268,17 +299,25 @@ public struct Composer {
         try TreeLayout(root: root).apply()
     }
 
-    /// Commits the root into the cache repository, where the hard-linked files already are,
-    /// signs it, then copies it into the target with the ref moved in one transaction.
-    func commitTree(of workspace: Workspace, to target: OSTreeRepository, ref: String, parent: String?, subject: String,
-                    metadata: [String: MetadataValue], signer: GPGSigner?) throws -> String {
+    /// The packages the base brings (a base from a composed commit has its own, whose triggers
+    /// fire too), from the rpmdb in the root `prepareBase` made.
+    private func baseHeaders(in root: String) throws -> [RPMHeader] {
+        FileManager.default.fileExists(atPath: root + RPMDatabase.pathInTree + "/rpmdb.sqlite")
+            ? try RPMDatabase.installedHeaders(root: root) : []
+    }
+
+    /// Commits the tree `build` makes into the cache repository (where the hard-linked files
+    /// of a checkout already are) with its `AssemblyRecord`, signs it, then copies it into the
+    /// target with the ref moved in one transaction.
+    func commitTree(_ build: (Transaction) throws -> MutableTree, in workspace: Workspace, to target: OSTreeRepository,
+                    ref: String, parent: String?, subject: String, metadata: [String: MetadataValue],
+                    record: AssemblyRecord, signer: GPGSigner?) throws -> String {
         let cache = workspace.cache
-        Console.progress("Committing the tree")
         let commit = try cache.repository.withTransaction { transaction -> String in
-            let tree = MutableTree()
-            try transaction.writeDirectory(workspace.root, into: tree, devinoCache: workspace.assembler.devinoCache)
-            return try transaction.writeCommit(tree: tree, parent: parent, subject: subject, metadata: metadata,
-                                               timestamp: options.sourceDateEpoch)
+            let commit = try transaction.writeCommit(tree: try build(transaction), parent: parent, subject: subject,
+                                                     metadata: metadata, timestamp: options.sourceDateEpoch)
+            try record.write(for: commit, in: transaction)
+            return commit
         }
         if let signer {
             Console.progress("Signing \(commit.prefix(12)) with \(signer.description)")

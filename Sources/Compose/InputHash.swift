@@ -22,7 +22,7 @@ public struct InputHash {
     public var signaturePolicies: [String] = []
 
     /// Bumped whenever the way harness builds a tree changes what a commit holds.
-    static let formatVersion = "harness-compose-4"
+    static let formatVersion = "harness-compose-5"
 
     public var value: String {
         var text = Self.formatVersion + "\n" + treefileJSON + "\n"

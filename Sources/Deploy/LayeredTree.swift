@@ -43,9 +43,7 @@ enum LayeredTree {
             && !TriggerSchedule.anyEraseScript(installed: change.kept + change.taken, packages: change.erased)
             && change.added.allSatisfy { package in
             package.header.scriptlets([.pre, .post, .posttrans]).isEmpty && package.foreignOwners.isEmpty
-                && package.header.files.allSatisfy { file in
-                    (file.path.hasPrefix("/usr/") || file.path.hasPrefix("/etc/")) && !file.path.hasPrefix("/usr/lib/modules/")
-                }
+                && package.header.files.allSatisfy { TreeMerge.isMergeable($0.path) }
         }
     }
 
@@ -57,13 +55,13 @@ enum LayeredTree {
         try TreeAssembler(cache: cache).writeDatabase(change.added.map(\.header), root: database, append: true)
         return { transaction in
             let tree = try MutableTree(commit: base, in: cache.repository)
-            for path in change.removablePaths { try removeIfUnused(components(ofPathInTree: path), from: tree) }
+            for path in change.removablePaths { try TreeMerge.removeIfUnused(path, from: tree) }
             var owners: [String: String] = [:]
             for package in change.added {
                 let packageTree = try MutableTree(commit: package.commit, in: cache.repository)
-                try merge(packageTree, into: tree, path: "", package: package.header.nevra, owners: &owners)
+                try TreeMerge.merge(packageTree, into: tree, package: package.header.nevra, owners: &owners)
             }
-            guard let databaseTree = try subtree(components(ofPathInTree: RPMDatabase.pathInTree), of: tree) else {
+            guard let databaseTree = try TreeMerge.subtree(TreeMerge.components(ofPathInTree: RPMDatabase.pathInTree), of: tree) else {
                 throw DeployError("\(base): the base has no \(RPMDatabase.pathInTree)")
             }
             for name in try databaseTree.files().keys { try databaseTree.remove(name) }
@@ -118,63 +116,5 @@ enum LayeredTree {
         }
         for firing in schedule.afterErasing(erased) { try runner.run(firing) }
         for path in change.removablePaths { try tree.removeIfUnused(path) }
-    }
-
-    /// A package path as components of the committed tree, where `/etc` is `/usr/etc`.
-    private static func components(ofPathInTree path: String) -> [String] {
-        let parts = path.split(separator: "/").map(String.init)
-        return parts.first == "etc" ? ["usr"] + parts : parts
-    }
-
-    private static func subtree(_ components: [String], of tree: MutableTree) throws -> MutableTree? {
-        var current = tree
-        for component in components {
-            guard case .directory(let next)? = try current.entry(component) else { return nil }
-            current = next
-        }
-        return current
-    }
-
-    /// Removes a file, or a directory that has nothing left in it.
-    private static func removeIfUnused(_ components: [String], from tree: MutableTree) throws {
-        guard let name = components.last, let parent = try subtree(Array(components.dropLast()), of: tree) else { return }
-        switch try parent.entry(name) {
-        case .file?:
-            try parent.remove(name)
-        case .directory(let directory)?:
-            if try directory.files().isEmpty && directory.subdirectoryNames().isEmpty { try parent.remove(name) }
-        case nil:
-            break
-        }
-    }
-
-    /// Merges a package's tree into `target` (the directory at `path`); a package's top-level
-    /// `etc` goes to `usr/etc`.
-    private static func merge(_ source: MutableTree, into target: MutableTree, path: String, package: String,
-                              owners: inout [String: String]) throws {
-        for (name, checksum) in try source.files() {
-            let full = path + "/" + name
-            switch try target.entry(name) {
-            case .file(let existing)? where existing != checksum:
-                throw AssemblyError.fileConflict(package: package, other: owners[full], detail: "\(full) has other content")
-            case .directory?:
-                throw AssemblyError.fileConflict(package: package, other: owners[full], detail: "\(full) is a directory")
-            default:
-                try target.replaceFile(name, checksum: checksum)
-            }
-            owners[full] = package
-        }
-        for name in try source.subdirectoryNames() {
-            guard case .directory(let directory)? = try source.entry(name), let metadata = directory.metadataChecksum else { continue }
-            let full = path + "/" + name
-            var destination = target
-            if path.isEmpty && name == "etc" {
-                destination = try target.directory("usr", metadata: metadata)
-            } else if case .file? = try target.entry(name) {
-                throw AssemblyError.fileConflict(package: package, other: owners[full], detail: "\(full) is a file")
-            }
-            try merge(directory, into: try destination.directory(name, metadata: metadata), path: full, package: package,
-                      owners: &owners)
-        }
     }
 }

@@ -55,10 +55,14 @@ public final class PackageCache: @unchecked Sendable {
 
     /// The cached package for this exact file (its SHA-256), if it was imported before.
     public func lookup(name: String, evr: String, arch: String, fileSHA256: String) throws -> CachedPackage? {
-        guard let commit = try repository.resolve(Self.ref(name: name, evr: evr, arch: arch)) else { return nil }
-        let info = try repository.commit(commit)
-        guard info.metadata[Key.fileChecksum]?.stringValue == fileSHA256 else { return nil }
-        return try cachedPackage(commit: commit, info: info)
+        // A package with an explicit `Epoch: 0` is cached under "0:" (its header's EVR).
+        for candidate in evr.contains(":") ? [evr] : [evr, "0:" + evr] {
+            guard let commit = try repository.resolve(Self.ref(name: name, evr: candidate, arch: arch)) else { continue }
+            let info = try repository.commit(commit)
+            guard info.metadata[Key.fileChecksum]?.stringValue == fileSHA256 else { return nil }
+            return try cachedPackage(commit: commit, info: info)
+        }
+        return nil
     }
 
     /// The cached package of a NEVRA, whichever file it came from; nil when none is cached.

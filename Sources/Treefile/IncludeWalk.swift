@@ -11,6 +11,8 @@ struct IncludeWalk {
     private(set) var variables: [String: TreefileVariable]
     /// Every file read, in reading order.
     private(set) var filesRead: [String] = []
+    /// The treefiles and kickstarts among them, whose content the merged treefile holds.
+    private(set) var documentsRead: [String] = []
     /// Files already read, by identity, so a file reached twice (a loop, a diamond, a second
     /// name through a symlink) is an error as in rpm-ostree.
     private var seen = Set<FileIdentity>()
@@ -69,9 +71,11 @@ struct IncludeWalk {
         guard let syntax = format.documentSyntax else {
             let kickstart = try Kickstart(path: path, displayName: displayName)
             record(kickstart.filesRead)
+            documentsRead += kickstart.filesRead
             return TreefileFragment(kickstart: kickstart)
         }
         record([path])
+        documentsRead.append(path)
         let document = try TreefileDocument.read(path: path, syntax: syntax, displayName: name)
         let reader = TreefileFragmentReader(path: path, displayName: name, format: format, basearch: basearch)
         return try reader.readFile(document)

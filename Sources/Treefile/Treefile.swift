@@ -59,6 +59,8 @@ public struct Treefile: Sendable {
     /// Absolute paths of every file read: treefiles, kickstarts, the postprocess script,
     /// add-files sources, check-passwd/check-groups files, a base archive. In reading order.
     public var externalFiles: [String]
+    /// The treefiles and kickstarts among `externalFiles`: their content is the merged treefile.
+    public var documentFiles: [String]
     /// Keys this treefile sets that rpm-ostree knows but our compose does not act on yet, sorted.
     public var unimplementedKeys: [String]
 
@@ -71,10 +73,18 @@ public struct Treefile: Sendable {
         CanonicalJSON.render(.map(values))
     }
 
+    /// The flattened treefile without the keys that only choose the packages (`packages`,
+    /// `packages-<arch>`, `exclude-packages`, `repos`, `recommends`): what else decides how a
+    /// tree is made of its packages.
+    public func flattenedJSONWithoutPackageSelection() -> String {
+        let selecting: Set<String> = ["packages", "exclude-packages", "repos", "recommends"]
+        return CanonicalJSON.render(.map(values.filter { !selecting.contains($0.key) && !$0.key.hasPrefix("packages-") }))
+    }
+
     /// Builds the model from the walk's merged fragment: substitutes, validates, then reads the
     /// keys we act on.
     init(path: String, merged: TreefileFragment, variables: [String: TreefileVariable],
-         externalFiles: [String], rootDisplayName: String) throws {
+         externalFiles: [String], documentFiles: [String], rootDisplayName: String) throws {
         var values = merged.values
         if !variables.isEmpty {
             values["variables"] = .map(variables.mapValues(\.treefileValue))
@@ -115,6 +125,7 @@ public struct Treefile: Sendable {
         self.addCommitMetadata = values["add-commit-metadata"]?.mapValue ?? [:]
         self.variables = variables
         self.externalFiles = externalFiles
+        self.documentFiles = documentFiles
         self.unimplementedKeys = values.keys.filter { TreefileKeys.key($0)?.isImplemented == false }.sorted()
         self.values = values
     }

@@ -24,6 +24,6 @@ public struct TreefileLoader: Sendable {
         }
         let merged = try walk.read(rootPath, depth: 0)
         return try Treefile(path: rootPath, merged: merged, variables: walk.variables,
-                            externalFiles: walk.filesRead, rootDisplayName: walk.displayName(rootPath))
+                            externalFiles: walk.filesRead, documentFiles: walk.documentsRead, rootDisplayName: walk.displayName(rootPath))
     }
 }

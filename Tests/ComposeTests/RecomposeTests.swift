@@ -63,6 +63,34 @@ import ToolSupport
         #expect(second.imported == ["fixture-lib-1.0-1.noarch"])
     }
 
+    @Test func aPackageWithAnExplicitEpochZeroComesFromTheCacheTheSecondTime() throws {
+        let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
+        let spec = """
+            Name: epoch-zero
+            Epoch: 0
+            Version: 1.0
+            Release: 1
+            Summary: explicit epoch 0
+            License: MIT
+            BuildArch: noarch
+            %description
+            Its header's EVR is 0:1.0-1.
+            %install
+            mkdir -p %{buildroot}/usr/share/epoch-zero
+            echo zero > %{buildroot}/usr/share/epoch-zero/file
+            %files
+            /usr/share/epoch-zero
+            """
+        let repository = try FixtureRepository.build(specTexts: ["epoch-zero": spec], into: packages.path)
+        let testbed = try ComposeTestbed(packages: repository)
+        try testbed.writeTreefile(packages: ["epoch-zero"])
+        #expect(try testbed.compose().imported == ["epoch-zero-1.0-1.noarch"])
+        let again = try testbed.compose(forceNoCache: true)
+        #expect(again.changed)
+        #expect(again.imported.isEmpty, "the cache keeps it under 0:1.0-1, and finds it there")
+    }
+
     @Test func automaticVersionCountsUpFromThePreviousCommit() throws {
         let testbed = try ComposeTestbed()
         try testbed.writeTreefile(packages: ["fixture-lib"], extra: "automatic-version-prefix: \"40\"\n")

@@ -4,9 +4,14 @@
 # Generates the package set of the compose benchmark: COUNT (default 160) noarch RPMs holding
 # TOTAL_MB (default 120) MiB of uncompressed payload, as an rpm-md repository. Writes into DIR:
 #   repo/             the RPMs and their repodata (createrepo_c)
-#   updates/          later releases of one package, for the "one package changed" compose
+#   updates/          later releases of one program package (files under /usr/lib, which the
+#                     set's transaction file trigger watches), for the "one package changed"
+#                     compose
+#   data-updates/     later releases of one data package (files under /usr/share only, which
+#                     no trigger watches)
 #   packages.txt      the package names, one a line
 #   changed-package   the name of the package that updates/ holds later releases of
+#   changed-data-package  the name of the package that data-updates/ holds later releases of
 #   payload-bytes     the uncompressed payload of repo/, in bytes (rpm's SIZE, summed)
 #   file-count        the number of files and directories that repo/'s packages hold
 # A DIR generated before by the same scripts with the same arguments is left as it is.
@@ -104,13 +109,23 @@ while rpm.next_file() do count = count + 1 end
 EOF
 }
 
-# A package whose files write-payload.sh makes; every fifth one also has a config file in
-# /etc, which a compose moves to /usr/etc.
+# Whether package INDEX is a data package (one in four): files under /usr/share only.
+is_data_package() {
+    (($1 % 4 == 2))
+}
+
+# A package whose files write-payload.sh makes. A program package has files in /usr/bin,
+# /usr/lib and /usr/share, and every fifth one a config file in /etc, which a compose moves to
+# /usr/etc; a data package has files in /usr/share only.
 write_package_spec() {
     local spec=$1 index=$2 bytes=$3 requires=$4 release=$5
-    local name config_install="" config_files=""
+    local name config_install="" config_files="" kind=program program_files
     name=$(package_name "$index")
-    if ((index % 5 == 0)); then
+    program_files=$(printf '/usr/bin/%s\n/usr/lib/%s' "$name" "$name")
+    if is_data_package "$index"; then
+        kind=data
+        program_files=""
+    elif ((index % 5 == 0)); then
         config_install="mkdir -p %{buildroot}/etc && echo 'enabled = true' > %{buildroot}/etc/%{name}.conf"
         config_files="%config(noreplace) /etc/%{name}.conf"
     fi
@@ -136,12 +151,11 @@ write_package_spec() {
 Synthetic payload of $bytes bytes for the compose benchmark.
 
 %install
-bash '$PAYLOAD_WRITER' %{buildroot} %{name} $bytes $((index * 100 + release))
+bash '$PAYLOAD_WRITER' %{buildroot} %{name} $bytes $((index * 100 + release)) $kind
 $config_install
 
 %files
-/usr/bin/%{name}
-/usr/lib/%{name}
+$program_files
 /usr/share/%{name}
 /usr/share/doc/%{name}
 $config_files
@@ -149,10 +163,12 @@ EOF
     } >"$spec"
 }
 
-# The package of median size: an update of it is neither trivially small nor the largest.
+# The program package (KIND program) or data package (KIND data) of median size: an update
+# of it is neither trivially small nor the largest.
 pick_changed_package() {
-    local plan=$1
-    sort -k2,2n "$plan" | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'
+    local plan=$1 kind=$2
+    sort -k2,2n "$plan" | awk -v kind="$kind" '($1 % 4 == 2) == (kind == "data") { line[++n] = $0 }
+        END { print line[int((n + 1) / 2)] }'
 }
 
 # Builds every spec in one rpmbuild run (one process start-up, not 160). Its database,
@@ -196,8 +212,8 @@ main() {
         echo "Package set in $dir is up to date" >&2
         return
     fi
-    rm -rf "$dir/repo" "$dir/updates" "$dir/build" "$dir/generated"
-    mkdir -p "$dir/build/specs" "$dir/build/rpms" "$dir/repo" "$dir/updates"
+    rm -rf "$dir/repo" "$dir/updates" "$dir/data-updates" "$dir/build" "$dir/generated"
+    mkdir -p "$dir/build/specs" "$dir/build/rpms" "$dir/repo" "$dir/updates" "$dir/data-updates"
 
     local plan="$dir/build/plan.txt"
     plan_packages "$count" "$total_mb" >"$plan"
@@ -206,26 +222,28 @@ main() {
     while read -r index bytes requires; do
         write_package_spec "$dir/build/specs/$(package_name "$index").spec" "$index" "$bytes" "$requires" 1
     done <"$plan"
-    local changed release
-    changed=$(pick_changed_package "$plan")
-    read -r index bytes requires <<<"$changed"
-    for release in "${UPDATE_RELEASES[@]}"; do
-        write_package_spec "$dir/build/specs/$(package_name "$index")-update-$release.spec" \
-            "$index" "$bytes" "$requires" "$release"
+    local kind release changed_names=()
+    for kind in program data; do
+        read -r index bytes requires <<<"$(pick_changed_package "$plan" "$kind")"
+        changed_names+=("$(package_name "$index")")
+        for release in "${UPDATE_RELEASES[@]}"; do
+            write_package_spec "$dir/build/specs/$(package_name "$index")-update-$release.spec" \
+                "$index" "$bytes" "$requires" "$release"
+        done
     done
 
-    echo "Building $count packages and ${#UPDATE_RELEASES[@]} updates ($total_mb MiB of payload) with rpmbuild" >&2
+    echo "Building $count packages and $((2 * ${#UPDATE_RELEASES[@]})) updates ($total_mb MiB of payload) with rpmbuild" >&2
     build_rpms "$dir/build/top" "$dir/build/rpms" "$dir"/build/specs/*.spec
-    local changed_name
-    changed_name=$(package_name "$index")
     for release in "${UPDATE_RELEASES[@]}"; do
-        mv "$dir/build/rpms/$changed_name-1.0-$release.noarch.rpm" "$dir/updates/"
+        mv "$dir/build/rpms/${changed_names[0]}-1.0-$release.noarch.rpm" "$dir/updates/"
+        mv "$dir/build/rpms/${changed_names[1]}-1.0-$release.noarch.rpm" "$dir/data-updates/"
     done
     mv "$dir"/build/rpms/*.rpm "$dir/repo/"
     createrepo_c --quiet "$dir/repo"
 
     { echo bench-filesystem; while read -r index _; do package_name "$index"; echo; done <"$plan"; } >"$dir/packages.txt"
-    echo "$changed_name" >"$dir/changed-package"
+    echo "${changed_names[0]}" >"$dir/changed-package"
+    echo "${changed_names[1]}" >"$dir/changed-data-package"
     record_payload_stats "$dir"
     rm -rf "$dir/build"
     # Written last: a run interrupted before this point is redone in full next time.

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# write-payload.sh BUILDROOT NAME BYTES SEED
+# write-payload.sh BUILDROOT NAME BYTES SEED [KIND]
 #
 # Writes the files of one synthetic package under BUILDROOT (rpmbuild's %{buildroot}); called
 # from the %install section of the specs that generate-packages.sh writes. About 45% of BYTES
-# is random (an executable, a shared library, plugins: incompressible, like machine code) and
-# the rest is word-salad text spread over many small files under /usr/share/NAME (compressible
-# about as well as documentation, locale and data files are). SEED makes the text and the
-# file sizes reproducible; the random bytes are not, and need not be.
+# is random (incompressible, like machine code) and the rest is word-salad text spread over
+# many small files under /usr/share/NAME (compressible about as well as documentation, locale
+# and data files are). KIND "program" (the default) puts the random bytes in an executable, a
+# shared library and plugins under /usr/bin and /usr/lib/NAME; KIND "data" puts them in blobs
+# under /usr/share/NAME/blobs (as fonts, firmware or game data packages hold them). SEED makes
+# the text and the file sizes reproducible; the random bytes are not, and need not be.
 set -euo pipefail
 
 buildroot=$1
 name=$2
 bytes=$3
 seed=$4
+kind=${5:-program}
 
 write_random_file() {
     local path=$1 size=$2
@@ -37,6 +40,17 @@ write_machine_code() {
     local index
     for ((index = 0; index < plugin_count; index++)); do
         write_random_file "$buildroot/usr/lib/$name/plugins/plugin-$index.so" "$plugin_size"
+    done
+}
+
+# Blobs of about 48 KiB under /usr/share/NAME/blobs, for a data package.
+write_blobs() {
+    local random_bytes=$1
+    local count=$((random_bytes / 49152 + 1))
+    local size=$((random_bytes / count)) index
+    mkdir -p "$buildroot/usr/share/$name/blobs"
+    for ((index = 0; index < count; index++)); do
+        write_random_file "$buildroot/usr/share/$name/blobs/blob-$index.bin" "$size"
     done
 }
 
@@ -94,5 +108,9 @@ write_text_files() {
 }
 
 random_bytes=$((bytes * 45 / 100))
-write_machine_code "$random_bytes"
+if [[ "$kind" == data ]]; then
+    write_blobs "$random_bytes"
+else
+    write_machine_code "$random_bytes"
+fi
 write_text_files "$((bytes - random_bytes))"
