@@ -39,13 +39,24 @@ public struct SandboxedCommand {
         ("cap_setfcap", "setcap on the package's binaries"),
     ]
 
+    /// Where `root` is mounted through `CopyUpMount` already, for many runs in a row; nil
+    /// mounts it for each run.
+    var mountPoint: String?
+
     public init(root: String) { self.root = root }
+
+    init(root: String, mountPoint: String?) {
+        self.root = root
+        self.mountPoint = mountPoint
+    }
 
     /// Runs `arguments` inside the root, `input` on its stdin; returns status and output.
     public func run(_ arguments: [String], input: String? = nil) throws -> ProgramResult {
-        try CopyUpMount.with(tree: root) { mountPoint in
+        let run = { (mountPoint: String) in
             try Program.run(bubblewrapArguments(root: mountPoint) + ["--"] + arguments, input: input.map { Data($0.utf8) })
         }
+        if let mountPoint { return try run(mountPoint) }
+        return try CopyUpMount.with(tree: root, run)
     }
 
     func bubblewrapArguments(root: String) -> [String] {

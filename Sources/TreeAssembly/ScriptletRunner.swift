@@ -14,8 +14,26 @@ public struct ScriptletError: Error, CustomStringConvertible {
 /// (`$1` = 1), the way rpm-ostree does instead of letting rpm run them on the host.
 public struct ScriptletRunner {
     public let root: String
+    /// The root's `CopyUpMount` shared by every run (`withMountedRoot`); nil mounts it for each.
+    let mountPoint: String?
 
-    public init(root: String) { self.root = root }
+    public init(root: String) {
+        self.root = root
+        mountPoint = nil
+    }
+
+    private init(root: String, mountPoint: String) {
+        self.root = root
+        self.mountPoint = mountPoint
+    }
+
+    /// Runs `body` with a runner whose scriptlets all see the root through one mount, instead
+    /// of a mount of their own each (a mount and an unmount cost about as much as a short
+    /// script). Changes made to the root from outside while it is mounted may be seen late
+    /// through it (FUSE caches attributes): make them between two of these.
+    public static func withMountedRoot<Result>(_ root: String, _ body: (ScriptletRunner) throws -> Result) throws -> Result {
+        try CopyUpMount.with(tree: root) { try body(ScriptletRunner(root: root, mountPoint: $0)) }
+    }
 
     /// Runs one package's scriptlet of `kind`, if it has one, with `arguments` (`$1`: the
     /// package's instances after the operation, 1 for an install, 0 for an erase).
@@ -38,7 +56,7 @@ public struct ScriptletRunner {
     /// Runs `scriptlet` with `arguments` (`$1`...: rpm's instance counts) and `input` on stdin;
     /// a Lua one with rpm's Lua (`SandboxedLua`), in the same sandbox.
     func run(_ scriptlet: Scriptlet, package: String, arguments: [String] = ["1"], input: String? = nil) throws {
-        var configured = SandboxedCommand(root: root)
+        var configured = SandboxedCommand(root: root, mountPoint: mountPoint)
         var command: [String]
         if scriptlet.isLua {
             let lua: SandboxedLua

@@ -94,25 +94,42 @@ public struct TreeAssembler {
         if !withScripts.isEmpty {
             Console.progress("Running scriptlets of \(withScripts.count) packages")
         }
-        let runner = ScriptletRunner(root: root)
-        for package in ordered { try runner.run(.pre, of: package.header) }
+        if ordered.contains(where: { !$0.header.scriptlets([.pre]).isEmpty }) {
+            try ScriptletRunner.withMountedRoot(root) { runner in
+                for package in ordered { try runner.run(.pre, of: package.header) }
+            }
+        }
+        // Outside the mount: the owners are set in the root itself.
         try applyForeignOwnership(ordered, root: root)
         var triggers = TriggerSchedule(installed: installed)
         var fired = 0
         var triggerSeconds = 0.0
-        func run(_ firings: [TriggerFiring]) throws {
-            let started = Date()
-            for firing in firings { try runner.run(firing) }
-            fired += firings.count
-            triggerSeconds += Date().timeIntervalSince(started)
+        // Each package's file triggers, %post and %triggerin, then the %posttrans and the
+        // transaction file triggers, through one mount.
+        var steps: [(ScriptletRunner) throws -> Void] = []
+        func fire(_ firings: [TriggerFiring]) {
+            guard !firings.isEmpty else { return }
+            steps.append { runner in
+                let started = Date()
+                for firing in firings { try runner.run(firing) }
+                fired += firings.count
+                triggerSeconds += Date().timeIntervalSince(started)
+            }
         }
         for package in ordered {
-            try run(triggers.beforePost(package.header))
-            try runner.run(.post, of: package.header)
-            try run(triggers.afterPost(package.header))
+            fire(triggers.beforePost(package.header))
+            if !package.header.scriptlets([.post]).isEmpty { steps.append { try $0.run(.post, of: package.header) } }
+            fire(triggers.afterPost(package.header))
         }
-        for package in ordered { try runner.run(.posttrans, of: package.header) }
-        try run(triggers.atEnd())
+        for package in ordered where !package.header.scriptlets([.posttrans]).isEmpty {
+            steps.append { try $0.run(.posttrans, of: package.header) }
+        }
+        fire(triggers.atEnd())
+        if !steps.isEmpty {
+            try ScriptletRunner.withMountedRoot(root) { runner in
+                for step in steps { try step(runner) }
+            }
+        }
         if fired > 0 { Console.progress(String(format: "Ran %d trigger scripts in %.3f s", fired, triggerSeconds)) }
     }
 

@@ -6,7 +6,10 @@
 # each is run on it, as compose/run.sh runs them:
 #   peer     dnf --installroot, then ostree commit (archive)
 #   cold     harness compose tree, empty package cache, new repository
-#   warm     harness compose tree after one package was updated
+#   warm     harness compose tree after one program package was updated: files under /usr/lib,
+#            which the set's transaction file trigger watches, so every package is assembled
+#   warm incremental  then after one data package was updated (files under /usr/share, which
+#            no trigger watches), so that only it is replaced in the previous tree
 #   no-op    harness compose tree with nothing changed
 # each with its time and its peak memory (GNU time's maximum resident set, MiB); the harness
 # composes with their phases. Writes the "Compose at scale" section of benchmarks/RESULTS.md
@@ -49,9 +52,21 @@ measure_size() {
     swap_in_update "$update"
     run_harness_compose warm
     expect_in_log "Wrote commit" "$COMPOSE_LOG" "warm compose"
+    expect_in_log "Assembling every package instead: a trigger fires" "$COMPOSE_LOG" "warm compose"
     [[ "$COMPOSE_COMMIT" != "$previous" ]] || fail_with_log "warm compose (same commit as before)" "$COMPOSE_LOG"
     local warm=$COMPOSE_SECONDS warm_rss=$COMPOSE_RSS warm_phases
     warm_phases=$(compose_phases "$COMPOSE_LOG" "$COMPOSE_START" "$COMPOSE_END")
+
+    previous=$COMPOSE_COMMIT
+    update=$(printf '%s\n' "$SET_DIR"/data-updates/*.rpm | sort -V | head -n 1)
+    swap_in_update "$update"
+    run_harness_compose warm-incremental
+    expect_in_log "Wrote commit" "$COMPOSE_LOG" "incremental warm compose"
+    expect_in_log "Assembling from the previous tree" "$COMPOSE_LOG" "incremental warm compose"
+    ! grep -q "Assembling every package" "$COMPOSE_LOG" || fail_with_log "incremental warm compose (assembled every package)" "$COMPOSE_LOG"
+    [[ "$COMPOSE_COMMIT" != "$previous" ]] || fail_with_log "incremental warm compose (same commit as before)" "$COMPOSE_LOG"
+    local incremental=$COMPOSE_SECONDS incremental_rss=$COMPOSE_RSS incremental_phases
+    incremental_phases=$(compose_phases "$COMPOSE_LOG" "$COMPOSE_START" "$COMPOSE_END")
 
     previous=$COMPOSE_COMMIT
     run_harness_compose noop
@@ -62,30 +77,32 @@ measure_size() {
 
     local payload_mib
     payload_mib=$(mib "$(cat "$SET_DIR/payload-bytes")")
-    log "size $count: peer ${PEER_TOTAL[0]} s, cold $cold s, warm $warm s, no-op $noop s"
+    log "size $count: peer ${PEER_TOTAL[0]} s, cold $cold s, warm $warm s, warm incremental $incremental s, no-op $noop s"
     ROW_SIZES+=("| $count | $payload_mib | $(cat "$SET_DIR/file-count") | $files |")
-    ROW_TIMES+=("| $count | ${PEER_DNF[0]} | ${PEER_COMMIT[0]} | ${PEER_TOTAL[0]} | $cold | $warm | $noop | $(ratio "$cold" "${PEER_TOTAL[0]}") | $(ratio "$warm" "$cold") |")
-    ROW_MEMORY+=("| $count | ${PEER_DNF_RSS[0]} | ${PEER_COMMIT_RSS[0]} | $cold_rss | $warm_rss | $noop_rss |")
+    ROW_TIMES+=("| $count | ${PEER_DNF[0]} | ${PEER_COMMIT[0]} | ${PEER_TOTAL[0]} | $cold | $warm | $incremental | $noop | $(ratio "$cold" "${PEER_TOTAL[0]}") | $(ratio "$warm" "$cold") | $(ratio "$incremental" "$cold") |")
+    ROW_MEMORY+=("| $count | ${PEER_DNF_RSS[0]} | ${PEER_COMMIT_RSS[0]} | $cold_rss | $warm_rss | $incremental_rss | $noop_rss |")
     ROW_COLD_PHASES+=("| $count | ${cold_phases// / | } |")
-    ROW_WARM_PHASES+=("| $count | ${warm_phases// / | } |")
-    PLOT_POINTS+=("$count ${PEER_TOTAL[0]} $cold $warm $noop")
+    ROW_WARM_PHASES+=("| $count | warm | ${warm_phases// / | } |" "| $count | warm incremental | ${incremental_phases// / | } |")
+    PLOT_POINTS+=("$count ${PEER_TOTAL[0]} $cold $warm $incremental $noop")
     JSON_SIZES+=("{\"packages\": $(wc -l <"$SET_DIR/packages.txt"), \"payload_bytes\": $(cat "$SET_DIR/payload-bytes"),
       \"files_and_directories\": $(cat "$SET_DIR/file-count"), \"committed_entries\": $files,
       \"peer\": {\"dnf_seconds\": ${PEER_DNF[0]}, \"ostree_commit_seconds\": ${PEER_COMMIT[0]}, \"total_seconds\": ${PEER_TOTAL[0]},
                \"dnf_peak_mib\": ${PEER_DNF_RSS[0]}, \"ostree_commit_peak_mib\": ${PEER_COMMIT_RSS[0]}},
-      \"harness\": {\"cold_seconds\": $cold, \"warm_seconds\": $warm, \"noop_seconds\": $noop,
-                  \"cold_peak_mib\": $cold_rss, \"warm_peak_mib\": $warm_rss, \"noop_peak_mib\": $noop_rss,
-                  \"cold_phases\": $(phases_json PHASES "$cold_phases"), \"warm_phases\": $(phases_json PHASES "$warm_phases")}}")
+      \"harness\": {\"cold_seconds\": $cold, \"warm_seconds\": $warm, \"warm_incremental_seconds\": $incremental, \"noop_seconds\": $noop,
+                  \"cold_peak_mib\": $cold_rss, \"warm_peak_mib\": $warm_rss, \"warm_incremental_peak_mib\": $incremental_rss, \"noop_peak_mib\": $noop_rss,
+                  \"cold_phases\": $(phases_json PHASES "$cold_phases"), \"warm_phases\": $(phases_json PHASES "$warm_phases"),
+                  \"warm_incremental_phases\": $(phases_json PHASES "$incremental_phases")}}")
 }
 
 # Seconds against packages, both on log scales, as text: one column per size, one letter per
-# series (p peer, c cold, w warm, n no-op; two in one cell stand side by side).
+# series (p peer, c cold, w warm, i warm incremental, n no-op; several in one cell stand side
+# by side).
 plot() {
     printf '%s\n' "${PLOT_POINTS[@]}" | awk '
         function row(seconds) { return int((log(seconds) - low) / (high - low) * (rows - 1) + 0.5) }
         {
             sizes[NR] = $1
-            for (series = 2; series <= 5; series++) {
+            for (series = 2; series <= 6; series++) {
                 value[NR, series] = ($series < 0.01 ? 0.01 : $series)
                 if (!seen || log(value[NR, series]) < low) low = log(value[NR, series])
                 if (!seen || log(value[NR, series]) > high) high = log(value[NR, series])
@@ -93,14 +110,14 @@ plot() {
             }
         }
         END {
-            rows = 16; width = 12; letters = "xpcwn"
+            rows = 16; width = 12; letters = "xpcwin"
             if (high == low) high = low + 1
             for (r = rows - 1; r >= 0; r--) {
                 label = (r == rows - 1 || r == 0 || r == int(rows / 2)) ? sprintf("%8.2f s |", exp(low + r * (high - low) / (rows - 1))) : "           |"
                 line = label
                 for (i = 1; i <= NR; i++) {
                     cell = ""
-                    for (series = 2; series <= 5; series++) if (row(value[i, series]) == r) cell = cell substr(letters, series, 1)
+                    for (series = 2; series <= 6; series++) if (row(value[i, series]) == r) cell = cell substr(letters, series, 1)
                     line = line sprintf("%" width "s", cell == "" ? "" : cell)
                 }
                 print line
@@ -122,7 +139,13 @@ several rounds at 160 packages are in the Compose section).
 - harness: $(harness_revision), release build.
 - Package sets: generated noarch packages, 3/4 MiB of payload a package on average (log-uniform
   sizes, 45% incompressible machine code in a few files, the rest small text files), chains of
-  dependencies 24 deep and random ones beside them, the Compose section's triggers.
+  dependencies 24 deep and random ones beside them, the Compose section's triggers. Three in
+  four are program packages (files in /usr/bin, /usr/lib, /usr/share, some in /etc), one in
+  four data packages (files in /usr/share only).
+- Warm: one program package updated. Its files are under /usr/lib, which the filesystem
+  package's \`%transfiletriggerin\` watches: the trigger must run again, so every package is
+  assembled again. Warm incremental: then one data package updated, which no trigger watches:
+  only its files are replaced in the previous tree (\`IncrementalAssembly\`).
 
 | packages | payload (MiB) | files and directories in the RPMs | entries committed |
 | --- | --- | --- | --- |
@@ -130,14 +153,14 @@ $(printf '%s\n' "${ROW_SIZES[@]}")
 
 Times (s):
 
-| packages | peer dnf | peer ostree commit | peer total | harness cold | harness warm | harness no-op | cold / peer | warm / cold |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| packages | peer dnf | peer ostree commit | peer total | harness cold | harness warm | harness warm incremental | harness no-op | cold / peer | warm / cold | warm incremental / cold |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${ROW_TIMES[@]}")
 
 Peak memory (MiB, the largest process of each):
 
-| packages | peer dnf | peer ostree commit | harness cold | harness warm | harness no-op |
-| --- | --- | --- | --- | --- | --- |
+| packages | peer dnf | peer ostree commit | harness cold | harness warm | harness warm incremental | harness no-op |
+| --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${ROW_MEMORY[@]}")
 
 Phases of the cold compose (s):
@@ -146,13 +169,13 @@ Phases of the cold compose (s):
 | --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${ROW_COLD_PHASES[@]}")
 
-Phases of the warm compose (s):
+Phases of the warm composes (s):
 
-| packages | $(IFS='|'; echo "${PHASES[*]}" | sed 's/|/ | /g') |
-| --- | --- | --- | --- | --- | --- | --- |
+| packages | compose | $(IFS='|'; echo "${PHASES[*]}" | sed 's/|/ | /g') |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${ROW_WARM_PHASES[@]}")
 
-Seconds against packages (log scales; p peer, c cold, w warm, n no-op):
+Seconds against packages (log scales; p peer, c cold, w warm, i warm incremental, n no-op):
 
 \`\`\`
 $(plot)

@@ -59,11 +59,12 @@ EOF
     } >"$TREEFILE"
 }
 
-# Replaces the changed package's RPM in the work repository by UPDATE and refreshes the
-# metadata, as a distribution's repository changes when one package is updated.
+# Replaces the RPM of the package UPDATE is a later release of in the work repository by
+# UPDATE and refreshes the metadata, as a distribution's repository changes when one package
+# is updated.
 swap_in_update() {
     local update=$1 changed
-    changed=$(cat "$SET_DIR/changed-package")
+    changed=$(rpm -qp --nosignature --qf '%{NAME}' "$update")
     rm -f "$BENCH_REPO/$changed"-1.0-*.noarch.rpm
     ln "$update" "$BENCH_REPO/"
     createrepo_c --quiet --update "$BENCH_REPO"

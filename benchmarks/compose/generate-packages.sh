@@ -10,8 +10,6 @@
 #   data-updates/     later releases of one data package (files under /usr/share only, which
 #                     no trigger watches)
 #   packages.txt      the package names, one a line
-#   changed-package   the name of the package that updates/ holds later releases of
-#   changed-data-package  the name of the package that data-updates/ holds later releases of
 #   payload-bytes     the uncompressed payload of repo/, in bytes (rpm's SIZE, summed)
 #   file-count        the number of files and directories that repo/'s packages hold
 # A DIR generated before by the same scripts with the same arguments is left as it is.
@@ -242,8 +240,6 @@ main() {
     createrepo_c --quiet "$dir/repo"
 
     { echo bench-filesystem; while read -r index _; do package_name "$index"; echo; done <"$plan"; } >"$dir/packages.txt"
-    echo "${changed_names[0]}" >"$dir/changed-package"
-    echo "${changed_names[1]}" >"$dir/changed-data-package"
     record_payload_stats "$dir"
     rm -rf "$dir/build"
     # Written last: a run interrupted before this point is redone in full next time.
