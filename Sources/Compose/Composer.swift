@@ -323,6 +323,7 @@ public struct Composer {
             Console.progress("Signing \(commit.prefix(12)) with \(signer.description)")
             try cache.repository.signCommit(commit, with: signer)
         }
+        Console.progress("Copying \(commit.prefix(12)) into \(options.repository)")
         try target.pullLocal(from: cache.repository, commits: [commit])
         try target.withTransaction { $0.setRef(ref, to: commit) }
         Console.progress("Wrote commit \(commit) to \(ref)")

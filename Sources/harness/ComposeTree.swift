@@ -24,7 +24,7 @@ struct ComposeTree: ParsableCommand {
     @Option(help: "Package cache and metadata directory (default: STATE/cache).")
     var cachedir: String?
 
-    @Flag(help: "Commit even if the inputs did not change.")
+    @Flag(help: "Commit even if the inputs did not change, assembling every package (no incremental assembly from the previous commit).")
     var forceNocache = false
 
     @Flag(help: "Resolve the package set, print it and stop.")

@@ -137,6 +137,8 @@ several rounds at 160 packages are in the Compose section).
 
 - Machine: $(nproc) cores ($(machine_cpu)), $(machine_memory_gib) GiB memory; load average before $LOAD_BEFORE, after $LOAD_AFTER.
 - harness: $(harness_revision), release build.
+- Each timed command starts after \`sync\`, so that what one step left to write back is not
+  paid for by the next.
 - Package sets: generated noarch packages, 3/4 MiB of payload a package on average (log-uniform
   sizes, 45% incompressible machine code in a few files, the rest small text files), chains of
   dependencies 24 deep and random ones beside them, the Compose section's triggers. Three in

@@ -25,6 +25,13 @@ use_work_dir() {
     HARNESS_CACHE="$HARNESS_DIR/cache"
 }
 
+# Writes back what the previous step left dirty before the next one is timed: at 2,000
+# packages a step leaves gigabytes to write, and the kernel would write them during the next
+# step, which would pay for them (the cold compose after the peer took twice its time).
+settle_writeback() {
+    sync
+}
+
 # The peak memory GNU time wrote (-f %M: KiB) to FILE, in MiB.
 peak_mib() {
     awk '{ printf "%.0f", $1 / 1024 }' "$1"
@@ -80,6 +87,7 @@ run_peer_round() {
     mkdir -p "$root"
     ostree init --mode=archive --repo="$repo"
     local dnf_log="$LOG_DIR/peer-dnf-$round.log"
+    settle_writeback
     start=$EPOCHREALTIME
     # cachedir given on the command line stays on the host, out of the committed root; the
     # rpmdb goes to ROOT/root/.rpmdb (Debian's rpm keeps it under ~), which is committed, as
@@ -91,6 +99,7 @@ run_peer_round() {
     PEER_DNF+=("$(seconds_since "$start")")
     PEER_DNF_RSS+=("$(peak_mib "$LOG_DIR/peer-dnf-$round.rss")")
     local commit_log="$LOG_DIR/peer-commit-$round.log"
+    settle_writeback
     start=$EPOCHREALTIME
     /usr/bin/time -f %M -o "$LOG_DIR/peer-commit-$round.rss" \
         ostree --repo="$repo" commit --branch=bench --tree=dir="$root" >"$commit_log" 2>&1 ||
@@ -109,6 +118,7 @@ run_peer_round() {
 run_harness_compose() {
     local label=$1
     COMPOSE_LOG="$LOG_DIR/harness-$label.log"
+    settle_writeback
     COMPOSE_START=$EPOCHREALTIME
     # stderr goes through the pipe, stdout (the checksum) to a file; pipefail makes a failing
     # harness fail the pipeline.
