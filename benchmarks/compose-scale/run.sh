@@ -27,6 +27,8 @@ source "$PROJECT_DIR/benchmarks/compose/compose-lib.sh"
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-compose-scale}
 readonly GENERATOR="$PROJECT_DIR/benchmarks/compose/generate-packages.sh"
 readonly DEFAULT_COUNTS=(160 600 2000)
+# A minute and a bit: ext4's window for recently freed inodes (compose-lib.sh, settle).
+SETTLE_PAUSE=${SETTLE_PAUSE:-61}
 
 # One size, measured: sets the ROW_* values its rows of the tables are made of.
 measure_size() {
@@ -138,7 +140,10 @@ several rounds at 160 packages are in the Compose section).
 - Machine: $(nproc) cores ($(machine_cpu)), $(machine_memory_gib) GiB memory; load average before $LOAD_BEFORE, after $LOAD_AFTER.
 - harness: $(harness_revision), release build.
 - Each timed command starts after \`sync\`, so that what one step left to write back is not
-  paid for by the next.
+  paid for by the next, and each that creates many files after a pause of $SETTLE_PAUSE s
+  besides: ext4 does not reuse inodes freed in the last minute and searches past them, which
+  made a compose right after a deletion of 200,000 files (the peer's root, the previous
+  compose's scratch tree) up to twice as slow (\`settle\` in compose/compose-lib.sh).
 - Package sets: generated noarch packages, 3/4 MiB of payload a package on average (log-uniform
   sizes, 45% incompressible machine code in a few files, the rest small text files), chains of
   dependencies 24 deep and random ones beside them, the Compose section's triggers. Three in

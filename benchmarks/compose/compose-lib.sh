@@ -25,11 +25,19 @@ use_work_dir() {
     HARNESS_CACHE="$HARNESS_DIR/cache"
 }
 
-# Writes back what the previous step left dirty before the next one is timed: at 2,000
-# packages a step leaves gigabytes to write, and the kernel would write them during the next
-# step, which would pay for them (the cold compose after the peer took twice its time).
-settle_writeback() {
+# Seconds to pause before a timed step that creates many files (see settle); compose-scale
+# sets it.
+SETTLE_PAUSE=${SETTLE_PAUSE:-0}
+
+# Settles the filesystem before a step is timed. Writes back what the previous step left
+# dirty: at 2,000 packages a step leaves gigabytes to write, which the kernel would write
+# during the next step, making it pay for them. With "pause", then waits SETTLE_PAUSE seconds:
+# ext4 does not hand out inodes freed less than a minute ago (longer while their table block is
+# dirty) and searches its bitmaps past them, so a step creating 200,000 files right after the
+# previous step deleted as many (a peer root, a compose's scratch tree) runs much slower.
+settle() {
     sync
+    if [[ "${1:-}" == pause ]] && ((SETTLE_PAUSE > 0)); then sleep "$SETTLE_PAUSE"; fi
 }
 
 # The peak memory GNU time wrote (-f %M: KiB) to FILE, in MiB.
@@ -87,7 +95,7 @@ run_peer_round() {
     mkdir -p "$root"
     ostree init --mode=archive --repo="$repo"
     local dnf_log="$LOG_DIR/peer-dnf-$round.log"
-    settle_writeback
+    settle pause
     start=$EPOCHREALTIME
     # cachedir given on the command line stays on the host, out of the committed root; the
     # rpmdb goes to ROOT/root/.rpmdb (Debian's rpm keeps it under ~), which is committed, as
@@ -99,7 +107,7 @@ run_peer_round() {
     PEER_DNF+=("$(seconds_since "$start")")
     PEER_DNF_RSS+=("$(peak_mib "$LOG_DIR/peer-dnf-$round.rss")")
     local commit_log="$LOG_DIR/peer-commit-$round.log"
-    settle_writeback
+    settle
     start=$EPOCHREALTIME
     /usr/bin/time -f %M -o "$LOG_DIR/peer-commit-$round.rss" \
         ostree --repo="$repo" commit --branch=bench --tree=dir="$root" >"$commit_log" 2>&1 ||
@@ -118,7 +126,8 @@ run_peer_round() {
 run_harness_compose() {
     local label=$1
     COMPOSE_LOG="$LOG_DIR/harness-$label.log"
-    settle_writeback
+    # A no-op compose creates no files: no pause before it.
+    if [[ "$label" == noop ]]; then settle; else settle pause; fi
     COMPOSE_START=$EPOCHREALTIME
     # stderr goes through the pipe, stdout (the checksum) to a file; pipefail makes a failing
     # harness fail the pipeline.
