@@ -30,6 +30,8 @@ struct IncrementalAssembly {
     let previous: String
     let taken: [CachedPackage]
     let added: [CachedPackage]
+    /// The packages that stay.
+    let kept: [RPMHeader]
     /// The new package set in the compose's order, which is the rpmdb's.
     let packages: [CachedPackage]
     let cache: PackageCache
@@ -65,7 +67,7 @@ struct IncrementalAssembly {
                 throw Unsuitable("\(header.nevra) ships \(file.path), which the OSTree layout changes")
             }
         }
-        let kept = packages.filter { record.packages[$0.header.nevra] == $0.commit }.map(\.header)
+        kept = packages.filter { record.packages[$0.header.nevra] == $0.commit }.map(\.header)
         for (change, headers) in [("come", added.map(\.header)), ("go", taken.map(\.header))]
         where TriggerSchedule.anyFire(installed: installed + kept, packages: headers) {
             throw Unsuitable("a trigger fires on packages that \(change)")
@@ -87,8 +89,6 @@ struct IncrementalAssembly {
                 }
             }
         }
-        let addedNames = Set(added.map(\.header.nevra))
-        let kept = packages.filter { !addedNames.contains($0.header.nevra) }.map(\.header)
         let takenFiles = taken.map { ($0, $0.header.files) }, addedFiles = added.map { ($0, $0.header.files) }
         let keptFiles = kept.map(\.files)
         let keptPaths = Self.filePaths(keptFiles)

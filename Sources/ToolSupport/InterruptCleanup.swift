@@ -2,7 +2,7 @@ import Foundation
 
 /// Scratch paths that must not outlive the process, removed on normal exit by their owners
 /// and on Ctrl-C or SIGTERM by the handler installed here; the handler also ends the programs
-/// still running.
+/// still running, as does the process's exit.
 public final class InterruptCleanup: @unchecked Sendable {
     public static let shared = InterruptCleanup()
 
@@ -35,10 +35,17 @@ public final class InterruptCleanup: @unchecked Sendable {
     }
 
     /// Ends the process group `group`, a running child of `Program` in a group of its own, if
-    /// the process is interrupted before `unregisterChild`.
+    /// the process is interrupted or exits before `unregisterChild`.
     func registerChild(_ group: pid_t) {
+        _ = Self.endChildrenAtExit
         lock.withLock { _ = children.insert(group) }
     }
+
+    /// A program left running in the background by an object that lives as long as the
+    /// process (a test's shared HTTP server) would outlive it: at exit, the children go too.
+    private static let endChildrenAtExit: Void = {
+        atexit { InterruptCleanup.shared.endChildren() }
+    }()
 
     func unregisterChild(_ group: pid_t) {
         lock.withLock { _ = children.remove(group) }

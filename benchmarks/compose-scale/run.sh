@@ -19,6 +19,9 @@
 # size: its package set (kept between runs: generating 2,000 packages takes minutes) and logs.
 set -euo pipefail
 
+# A minute and a bit: ext4's window for recently freed inodes (settle in compose-lib.sh).
+SETTLE_PAUSE=${SETTLE_PAUSE:-61}
+
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 # shellcheck source=../compose/compose-lib.sh
@@ -27,8 +30,6 @@ source "$PROJECT_DIR/benchmarks/compose/compose-lib.sh"
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-compose-scale}
 readonly GENERATOR="$PROJECT_DIR/benchmarks/compose/generate-packages.sh"
 readonly DEFAULT_COUNTS=(160 600 2000)
-# A minute and a bit: ext4's window for recently freed inodes (compose-lib.sh, settle).
-SETTLE_PAUSE=${SETTLE_PAUSE:-61}
 
 # One size, measured: sets the ROW_* values its rows of the tables are made of.
 measure_size() {

@@ -26,7 +26,7 @@ use_work_dir() {
 }
 
 # Seconds to pause before a timed step that creates many files (see settle); compose-scale
-# sets it.
+# sets it before sourcing this file.
 SETTLE_PAUSE=${SETTLE_PAUSE:-0}
 
 # Settles the filesystem before a step is timed. Writes back what the previous step left
