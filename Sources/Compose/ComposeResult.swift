@@ -12,9 +12,6 @@ public struct ComposeResult: Codable, Sendable {
     /// NEVRAs that were downloaded and imported into the package cache by this compose (the
     /// others came from the cache). Not part of the compose JSON.
     public var imported: [String] = []
-    /// Whether the tree was made from the previous commit's by replacing only the packages
-    /// that changed (`IncrementalAssembly`). Not part of the compose JSON.
-    public var incremental = false
 
     enum CodingKeys: String, CodingKey {
         case ref, commit, version, inputhash, packages, changed

@@ -85,7 +85,7 @@ public struct Composer {
                     packages: packages, installed: try baseHeaders(in: workspace.root), treefile: treefile, cache: workspace.cache)
                 let commit = try commitTree { try incremental.tree(in: $0, root: workspace.root, assembler: workspace.assembler) }
                 return ComposeResult(ref: ref, commit: commit, version: version, inputhash: inputHash,
-                                     packages: nevras, changed: true, imported: imported, incremental: true)
+                                     packages: nevras, changed: true, imported: imported)
             } catch let unsuitable as IncrementalAssembly.Unsuitable {
                 Console.progress("Assembling every package instead: \(unsuitable)")
             }
