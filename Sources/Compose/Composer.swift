@@ -48,7 +48,10 @@ public struct Composer {
         let base = try prepareBase(treefile, target: target, in: workspace)
         let selection = try options.packageSet.map { try pinnedPackages($0, base: base, in: workspace) }
             ?? resolvePackages(treefile, base: base, in: workspace)
-        let inputHash = try inputHash(of: treefile, base: base, selection: selection)
+        // Each file the treefile reads (a base archive among them) is read once for both hashes.
+        var externalFiles: [String: String] = [:]
+        for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
+        let inputHash = try inputHash(of: treefile, externalFiles: externalFiles, base: base, selection: selection)
         let nevras = selection.resolved.map(\.nevra).sorted()
         let previous = try target.resolve(ref)
         let previousInfo = try previous.map { try target.commit($0) }
@@ -71,7 +74,7 @@ public struct Composer {
                                   previous: previousInfo?.metadata[Key.version]?.stringValue)
         }
         try writeLockfile(selection)
-        let record = AssemblyRecord(inputs: try assemblyInputs(of: treefile, base: base), packages: packages)
+        let record = AssemblyRecord(inputs: assemblyInputs(of: treefile, externalFiles: externalFiles, base: base), packages: packages)
         let commitTree = { (build: (Transaction) throws -> MutableTree) in
             try self.commitTree(build, in: workspace, to: target, ref: ref, parent: previous,
                                 subject: version.map { "\(ref) \($0)" } ?? ref,
@@ -117,22 +120,19 @@ public struct Composer {
     }
 
     /// What decides how the packages are made into a tree: the treefile without its package
-    /// selection, the files it reads, the base (`AssemblyRecord.inputs`).
-    private func assemblyInputs(of treefile: Treefile, base: Base) throws -> String {
-        var externalFiles: [String: String] = [:]
-        for path in treefile.externalFiles where !treefile.documentFiles.contains(path) {
-            externalFiles[path] = try Digest.sha256(file: path)
-        }
-        return InputHash(treefileJSON: treefile.flattenedJSONWithoutPackageSelection(), externalFiles: externalFiles,
-                         directory: treefile.directory, base: base.identity, packages: []).value
+    /// selection, the files it reads but the treefiles themselves (their content is in it), the
+    /// base (`AssemblyRecord.inputs`). `externalFiles`: each file the treefile reads → SHA-256.
+    private func assemblyInputs(of treefile: Treefile, externalFiles: [String: String], base: Base) -> String {
+        InputHash(treefileJSON: treefile.flattenedJSONWithoutPackageSelection(),
+                  externalFiles: externalFiles.filter { !treefile.documentFiles.contains($0.key) },
+                  directory: treefile.directory, base: base.identity, packages: []).value
     }
 
-    /// What decides the tree: the flattened treefile, the files it reads, the base, the
-    /// packages and the signature policies they were checked under.
-    private func inputHash(of treefile: Treefile, base: Base, selection: PackageSelection) throws -> String {
-        var externalFiles: [String: String] = [:]
-        for path in treefile.externalFiles { externalFiles[path] = try Digest.sha256(file: path) }
-        return InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
+    /// What decides the tree: the flattened treefile, the files it reads (path → SHA-256), the
+    /// base, the packages and the signature policies they were checked under.
+    private func inputHash(of treefile: Treefile, externalFiles: [String: String], base: Base,
+                           selection: PackageSelection) throws -> String {
+        InputHash(treefileJSON: try treefile.flattenedJSON(), externalFiles: externalFiles,
                          directory: treefile.directory, base: base.identity, packages: selection.resolved,
                          signaturePolicies: selection.signaturePolicies).value
     }

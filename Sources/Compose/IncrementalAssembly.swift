@@ -97,16 +97,16 @@ struct IncrementalAssembly {
         // What the previous tree holds of the change is what the packages shipped.
         for (package, files) in takenFiles {
             let shipped = try MutableTree(commit: package.commit, in: cache.repository)
-            for file in files where !file.isGhost && FileMode.type(file.mode) != FileMode.directory {
+            for file in files where Self.isShipped(file) {
                 guard case .file(let checksum)? = try TreeMerge.entry(Self.components(file.path), of: shipped) else { continue }
-                guard case .file(checksum)? = try TreeMerge.entry(TreeMerge.components(ofPathInTree: file.path), of: tree) else {
+                guard case .file(checksum)? = try TreeMerge.entry(atPathInTree: file.path, of: tree) else {
                     throw Unsuitable("\(file.path) of \(package.header.nevra) is not as the package shipped it (a scriptlet changed it)")
                 }
             }
         }
         for (package, files) in addedFiles {
-            for file in files where !file.isGhost && FileMode.type(file.mode) != FileMode.directory && !oldFiles.contains(file.path) {
-                guard try TreeMerge.entry(TreeMerge.components(ofPathInTree: file.path), of: tree) != nil else { continue }
+            for file in files where Self.isShipped(file) && !oldFiles.contains(file.path) {
+                guard try TreeMerge.entry(atPathInTree: file.path, of: tree) != nil else { continue }
                 throw Unsuitable("\(file.path), which \(package.header.nevra) ships, is in the previous tree though no package shipped it (a scriptlet made it)")
             }
         }
@@ -127,7 +127,7 @@ struct IncrementalAssembly {
         for directory in ownDirectories {
             if let modes = newModes[directory], modes.count > 1 { throw Unsuitable("packages give \(directory) different modes") }
             let old = oldModes[directory]
-            switch try TreeMerge.entry(TreeMerge.components(ofPathInTree: directory), of: tree) {
+            switch try TreeMerge.entry(atPathInTree: directory, of: tree) {
             case .directory(let existing)?:
                 guard let old, old.count == 1, try existing.metadataChecksum == directoryMetadata(old.first!) else {
                     throw Unsuitable("\(directory) does not have the mode its packages give it (a scriptlet changed it)")
@@ -142,9 +142,8 @@ struct IncrementalAssembly {
         // The change: the taken packages' files go unless a kept package has them too, then the
         // added packages' come (a file a kept package has with other content is a conflict).
         for (_, files) in takenFiles {
-            for file in files where !file.isGhost && FileMode.type(file.mode) != FileMode.directory && !keptPaths.contains(file.path) {
-                let components = TreeMerge.components(ofPathInTree: file.path)
-                try TreeMerge.subtree(components.dropLast(), of: tree)?.remove(components.last!)
+            for file in files where Self.isShipped(file) && !keptPaths.contains(file.path) {
+                try TreeMerge.removeIfUnused(file.path, from: tree)
             }
         }
         var owners: [String: String] = [:]
@@ -178,11 +177,16 @@ struct IncrementalAssembly {
 
     private static func components(_ path: String) -> [String] { path.split(separator: "/").map(String.init) }
 
-    /// The paths of files (not directories, not ghosts) in any of the file lists.
+    /// Whether a header's entry is a file the payload carries: not a directory, not a ghost.
+    private static func isShipped(_ file: RPMFile) -> Bool {
+        !file.isGhost && FileMode.type(file.mode) != FileMode.directory
+    }
+
+    /// The paths of shipped files in any of the file lists.
     private static func filePaths(_ lists: [[RPMFile]]) -> Set<String> {
         var paths = Set<String>()
         for files in lists {
-            for file in files where !file.isGhost && FileMode.type(file.mode) != FileMode.directory { paths.insert(file.path) }
+            for file in files where isShipped(file) { paths.insert(file.path) }
         }
         return paths
     }
@@ -193,13 +197,18 @@ struct IncrementalAssembly {
         for files in lists {
             for file in files where !file.isGhost {
                 if FileMode.type(file.mode) == FileMode.directory { directories.insert(file.path) }
-                var parent = (file.path as NSString).deletingLastPathComponent
-                while parent != "/" && directories.insert(parent).inserted {
-                    parent = (parent as NSString).deletingLastPathComponent
-                }
+                insertParents(of: file.path, into: &directories)
             }
         }
         return directories
+    }
+
+    /// Adds the directories above `path` (not `/`), up to the first one `set` has already.
+    private static func insertParents(of path: String, into set: inout Set<String>) {
+        var parent = (path as NSString).deletingLastPathComponent
+        while parent != "/" && set.insert(parent).inserted {
+            parent = (parent as NSString).deletingLastPathComponent
+        }
     }
 
     /// For each of `directories`, the modes the packages of the file lists give it: its own
@@ -211,7 +220,7 @@ struct IncrementalAssembly {
         var modes: [String: Set<UInt32>] = [:]
         for files in lists {
             var listed: [String: UInt32] = [:]
-            var parents = Set<String>()
+            var implied = Set<String>()
             for file in files where !file.isGhost {
                 if FileMode.type(file.mode) == FileMode.directory && directories.contains(file.path) {
                     guard file.user == "root" && file.group == "root" else {
@@ -219,14 +228,7 @@ struct IncrementalAssembly {
                     }
                     listed[file.path] = file.mode & FileMode.permissionMask
                 }
-                parents.insert((file.path as NSString).deletingLastPathComponent)
-            }
-            var implied = Set<String>()
-            for parent in parents {
-                var directory = parent
-                while directory != "/" && implied.insert(directory).inserted {
-                    directory = (directory as NSString).deletingLastPathComponent
-                }
+                insertParents(of: file.path, into: &implied)
             }
             for (directory, mode) in listed { modes[directory, default: []].insert(mode) }
             for directory in implied where directories.contains(directory) && listed[directory] == nil {

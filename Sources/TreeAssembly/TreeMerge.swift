@@ -45,6 +45,11 @@ public enum TreeMerge {
         return try parent.entry(name)
     }
 
+    /// The entry at a package path of `tree` (`/etc/x` at `usr/etc/x`), if any.
+    public static func entry(atPathInTree path: String, of tree: MutableTree) throws -> MutableTree.Entry? {
+        try entry(components(ofPathInTree: path), of: tree)
+    }
+
     /// Removes a file, or a directory that has nothing left in it, at a package path.
     public static func removeIfUnused(_ path: String, from tree: MutableTree) throws {
         let components = components(ofPathInTree: path)
