@@ -323,6 +323,10 @@ public struct Composer {
             Console.progress("Signing \(commit.prefix(12)) with \(signer.description)")
             try cache.repository.signCommit(commit, with: signer)
         }
+        // The tree is in the cache repository now: its scratch copy goes while it is copied.
+        let removal = DispatchGroup(), root = workspace.root
+        DispatchQueue.global().async(group: removal) { FileTree.removeRecursively(root) }
+        defer { removal.wait() }
         Console.progress("Copying \(commit.prefix(12)) into \(options.repository)")
         try target.pullLocal(from: cache.repository, commits: [commit])
         try target.withTransaction { $0.setRef(ref, to: commit) }

@@ -6,7 +6,8 @@ import ToolSupport
 import TreeAssembly
 
 /// Brings resolved packages into the package cache: a package whose exact file (by checksum)
-/// was imported before is reused; the others are downloaded with librepo and imported.
+/// was imported before is reused; the others are imported, read in place from a local
+/// repository or downloaded with librepo first.
 ///
 /// Packages of a repository with `gpgcheck=1` must carry a valid signature by one of its
 /// keys, checked by librpm before import, and again for a cached package (from the headers
@@ -42,36 +43,43 @@ public struct PackageFetcher {
             }
         }
         Console.progress("\(resolved.count - missing.count) packages cached, \(missing.count) to fetch and import")
-        let downloadDirectory = cacheDirectory + "/packages"
-        let downloads = try missing.map { package -> PackageDownload in
+        // Each missing package as the import reads it: in place, or downloaded first.
+        var files: [PackageCache.PackageFile] = []
+        var downloads: [(download: PackageDownload, package: ResolvedPackage)] = []
+        for package in missing {
             guard let repository = repositories[package.repository] else {
                 throw PackageSourceError("\(package.nevra): comes from unknown repository '\(package.repository)'")
             }
-            return PackageDownload(name: package.nevra, baseURL: repository.baseURLs[0], location: package.location,
-                                   checksumType: package.checksumType, checksum: package.checksum,
-                                   size: package.downloadSize,
-                                   destination: downloadDirectory + "/" + (package.location as NSString).lastPathComponent)
+            if let path = Self.pathInPlace(of: package, in: repository) {
+                files.append(PackageCache.PackageFile(path: path, sha256: package.checksum))
+                continue
+            }
+            let download = PackageDownload(name: package.nevra, baseURL: repository.baseURLs[0], location: package.location,
+                                           checksumType: package.checksumType, checksum: package.checksum,
+                                           size: package.downloadSize,
+                                           destination: cacheDirectory + "/packages/" + (package.location as NSString).lastPathComponent)
+            downloads.append((download, package))
+            // librepo checked each file against the repository's checksum: reuse it.
+            files.append(PackageCache.PackageFile(path: download.destination, sha256: package.checksumType == "sha256" ? package.checksum : nil,
+                                                  checked: true))
         }
-        let totalBytes = missing.reduce(UInt64(0)) { $0 + $1.downloadSize }
         if !downloads.isEmpty {
+            let totalBytes = downloads.reduce(UInt64(0)) { $0 + $1.package.downloadSize }
             Console.progress("Downloading \(downloads.count) packages (\(ByteCount.format(totalBytes)))")
         }
         let downloaded = ProgressCounter(total: downloads.count, label: "Downloaded")
         do {
-            try RepositoryDownloader.download(downloads) { name in downloaded.advance(name) }
+            try RepositoryDownloader.download(downloads.map(\.download)) { name in downloaded.advance(name) }
         } catch let error as RepoFetchError {
             throw PackageSourceError("\(error)")
         }
-        for (download, package) in zip(downloads, missing) {
+        defer { for (download, _) in downloads { try? FileManager.default.removeItem(atPath: download.destination) } }
+        for (download, package) in downloads {
             try checkSignature(download.destination, of: package)
         }
-        if !downloads.isEmpty {
-            Console.progress("Importing \(downloads.count) packages into the package cache")
-            let counter = ProgressCounter(total: downloads.count, label: "Imported")
-            // librepo checked each file against the repository's checksum: reuse it.
-            let files = zip(downloads, missing).map { download, package in
-                (path: download.destination, sha256: package.checksumType == "sha256" ? package.checksum : nil)
-            }
+        if !files.isEmpty {
+            Console.progress("Importing \(files.count) packages into the package cache")
+            let counter = ProgressCounter(total: files.count, label: "Imported")
             let imported: [CachedPackage]
             do {
                 imported = try cache.importPackages(files) { nevra in counter.advance(nevra) }
@@ -79,9 +87,19 @@ public struct PackageFetcher {
                 throw PackageSourceError("\(error)")
             }
             for (package, cached) in zip(missing, imported) { result[package.nevra] = cached }
-            for download in downloads { try? FileManager.default.removeItem(atPath: download.destination) }
         }
         return (resolved.map { result[$0.nevra]! }, missing.map(\.nevra))
+    }
+
+    /// Where a package is read in place, as dnf reads a local repository's packages: from a
+    /// `file://` repository that checks no signatures (a signature is checked on a private
+    /// copy, which no one changes between the check and the import), by a SHA-256 the import
+    /// checks, at a location inside the repository. Nil: it is downloaded.
+    static func pathInPlace(of package: ResolvedPackage, in repository: RepoDefinition) -> String? {
+        let source = MetadataSource(baseURLs: repository.baseURLs, mirrorlist: repository.mirrorlist, metalink: repository.metalink)
+        guard !repository.gpgCheck, package.checksumType == "sha256", let directory = source.localPath,
+              !package.location.hasPrefix("/"), !package.location.split(separator: "/").contains("..") else { return nil }
+        return directory + "/" + package.location
     }
 
     /// Whether a cached package may be used for `package`: always when its repository checks

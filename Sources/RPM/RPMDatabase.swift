@@ -78,8 +78,17 @@ public enum RPMDatabase {
             | RPMPROB_FILTER_REPLACEOLDFILES.rawValue | RPMPROB_FILTER_OLDPACKAGE.rawValue
             | RPMPROB_FILTER_DISKSPACE.rawValue | RPMPROB_FILTER_DISKNODES.rawValue
             | RPMPROB_FILTER_IGNOREARCH.rawValue | RPMPROB_FILTER_IGNOREOS.rawValue
+        // One SQLite transaction for all packages: librpm commits each package on its own
+        // otherwise, an fdatasync each (2,000 packages: 2,000 syncs, seconds). The tree is
+        // made durable by its commit, not here.
+        // rpmtsRun keeps a database it finds open in the mode it wants.
+        guard rpmtsOpenDB(ts, O_RDWR | O_CREAT) == 0, let database = rpmtsGetRdb(ts) else {
+            throw RPMError(dbDirectory, "cannot open the rpm database")
+        }
+        defer { rpmtsCloseDB(ts) }
+        rpmdbCtrl(database, RPMDB_CTRL_LOCK_RW)
+        defer { rpmdbCtrl(database, RPMDB_CTRL_UNLOCK_RW) }
         try runTransaction(ts, problemFilter: problemFilter, database: dbDirectory)
-        rpmtsCloseDB(ts)
     }
 
     /// Runs a prepared transaction; a failure names librpm's problems.

@@ -32,7 +32,7 @@ public struct MetadataSource: Sendable, Hashable, Codable {
     /// How the source is named in errors: the first URL of the three kinds.
     var displayName: String { baseURLs.first ?? mirrorlist ?? metalink ?? "(no URL)" }
     /// A repository read in place: a `file://` or plain path base URL.
-    var localPath: String? {
+    public var localPath: String? {
         guard mirrorlist == nil, metalink == nil, let first = baseURLs.first, first.hasPrefix("file://") || first.hasPrefix("/") else {
             return nil
         }

@@ -102,20 +102,34 @@ public final class PackageCache: @unchecked Sendable {
     /// Imports an RPM file: header and payload digests checked, payload paths validated against
     /// the header's file list, ownership, modes and capabilities taken from the header.
     public func importPackage(at path: String) throws -> CachedPackage {
-        try repository.withTransaction { try importPackage(at: path, fileSHA256: nil, in: $0) }
+        try repository.withTransaction { try importPackage(PackageFile(path: path), in: $0) }
     }
 
-    /// Imports several RPM files at once, one per processor core, in one transaction; each
-    /// file may come with its SHA-256 when a download already checked it. Results keep the
-    /// order of `files`; the first failure fails the whole import and records nothing.
-    public func importPackages(_ files: [(path: String, sha256: String?)],
+    /// A package file to import, with the SHA-256 its repository's metadata gives it.
+    public struct PackageFile: Sendable {
+        public var path: String
+        public var sha256: String?
+        /// Whether the file was checked against `sha256` already (librepo checks what it
+        /// downloads). Otherwise its own digest is computed and must be `sha256`.
+        public var checked: Bool
+
+        public init(path: String, sha256: String? = nil, checked: Bool = false) {
+            self.path = path
+            self.sha256 = sha256
+            self.checked = checked
+        }
+    }
+
+    /// Imports several RPM files at once, one per processor core, in one transaction. Results
+    /// keep the order of `files`; the first failure fails the whole import and records nothing.
+    public func importPackages(_ files: [PackageFile],
                                progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> [CachedPackage] {
         guard !files.isEmpty else { return [] }
         return try repository.withTransaction { transaction in
             let results = ResultSlots<CachedPackage>(count: files.count)
             DispatchQueue.concurrentPerform(iterations: files.count) { index in
                 results[index] = Result {
-                    let package = try importPackage(at: files[index].path, fileSHA256: files[index].sha256, in: transaction)
+                    let package = try importPackage(files[index], in: transaction)
                     progress(package.header.nevra)
                     return package
                 }
@@ -124,7 +138,17 @@ public final class PackageCache: @unchecked Sendable {
         }
     }
 
-    private func importPackage(at path: String, fileSHA256 knownSHA256: String?, in transaction: Transaction) throws -> CachedPackage {
+    private func importPackage(_ file: PackageFile, in transaction: Transaction) throws -> CachedPackage {
+        let path = file.path
+        let fileSHA256: String
+        if file.checked, let checked = file.sha256 {
+            fileSHA256 = checked
+        } else {
+            fileSHA256 = try Digest.sha256(file: path)
+            if let expected = file.sha256, expected != fileSHA256 {
+                throw RPMError(path, "its SHA-256 is \(fileSHA256), but its repository's metadata says \(expected)")
+            }
+        }
         let package = try RPMPackageFile(path: path)
         let header = package.header
         guard header.isVersion4 else {
@@ -132,7 +156,6 @@ public final class PackageCache: @unchecked Sendable {
         }
         guard !header.isSource else { throw RPMError(path, "source packages cannot be installed") }
         try package.verifyPayload()
-        let fileSHA256 = try knownSHA256 ?? Digest.sha256(file: path)
 
         var filesByPath: [String: RPMFile] = [:]
         for file in header.files { filesByPath[file.path] = file }

@@ -99,6 +99,39 @@ import TreeAssembly
         #expect(try testbed.refs().isEmpty)
     }
 
+    @Test func aLocalPackageThatIsNotTheOneItsMetadataDescribesIsRefused() throws {
+        let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
+        let repository = try FixtureRepository.build(specs: ["fixture-lib"], into: packages.path)
+        // A local repository's packages are read in place: a file changed after createrepo ran
+        // (here one byte of its lead's name field) must not be imported.
+        let path = repository.rpmPath("fixture-lib-1.0-1.noarch")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[20] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let testbed = try ComposeTestbed(packages: repository)
+        try testbed.writeTreefile(packages: ["fixture-lib"])
+        let message = try #require(errorText { _ = try testbed.compose() })
+        #expect(message.contains(path))
+        #expect(message.contains("but its repository's metadata says"))
+        #expect(try testbed.refs().isEmpty)
+    }
+
+    @Test func aLocalRepositorysPackagesAreReadInPlaceAndLeftThere() throws {
+        let packages = try TemporaryDirectory(prefix: "fixtures-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
+        let repository = try FixtureRepository.build(specs: ["fixture-lib"], into: packages.path)
+        let path = repository.rpmPath("fixture-lib-1.0-1.noarch")
+        let before = try Digest.sha256(file: path)
+        let testbed = try ComposeTestbed(packages: repository)
+        try testbed.writeTreefile(packages: ["fixture-lib"])
+        _ = try testbed.compose()
+        #expect(try testbed.refs().count == 1)
+        #expect(!FileManager.default.fileExists(atPath: testbed.cacheDirectory + "/packages"),
+                "a file:// repository that checks no signatures is not downloaded into the cache")
+        #expect(try Digest.sha256(file: path) == before)
+    }
+
     @Test(arguments: ["../../etc/evil", "/etc/evil", "./usr/../../evil"])
     func hostilePayloadPathsAreRefused(hostileName: String) throws {
         let scratch = try TemporaryDirectory(prefix: "hostile-", in: ProcessScratchDirectory.path())
