@@ -145,13 +145,16 @@ several rounds at 160 packages are in the Compose section).
 
 - Machine: $(nproc) cores ($(machine_cpu)), $(machine_memory_gib) GiB memory; load average before $LOAD_BEFORE, after $LOAD_AFTER.
 - harness: $(harness_revision), release build.
-- Each timed command starts after \`sync\` and with the page cache dropped$(drop_note), so that
-  what one step left to write back or in memory is not paid for by the next (the same cold
-  compose of 2,000 packages took 77, 109 and 115 s one after another without the drop), and
-  each that creates many files after a pause of $SETTLE_PAUSE s besides: ext4 does not reuse
-  inodes freed in the last minute and searches past them, which made a compose right after a
-  deletion of 200,000 files (the peer's root, the previous compose's scratch tree) up to twice
-  as slow (\`settle\` in compose/compose-lib.sh).
+- Each timed command starts after \`sync\`, so that what one step left to write back is not
+  paid for by the next. The peer's \`dnf\` and the cold compose start with the page cache
+  dropped$(drop_note): they read their packages from the disk, and do not pay for reclaiming
+  the memory earlier steps filled (the same cold compose of 2,000 packages took 77, 109 and
+  115 s one after another without the drop). The peer's \`ostree commit\` and the warm and
+  no-op composes find in memory what the step before them left, as on a build server. Each
+  step that creates many files starts after a pause of $SETTLE_PAUSE s besides: ext4 does not
+  reuse inodes freed in the last minute and searches past them, which made a compose right
+  after a deletion of 200,000 files (the peer's root, the previous compose's scratch tree) up
+  to twice as slow (\`settle\` in compose/compose-lib.sh).
 - Package sets: generated noarch packages, 3/4 MiB of payload a package on average (log-uniform
   sizes, 45% incompressible machine code in a few files, the rest small text files), chains of
   dependencies 24 deep and random ones beside them, the Compose section's triggers. Three in

@@ -29,20 +29,23 @@ use_work_dir() {
 # sets it before sourcing this file.
 SETTLE_PAUSE=${SETTLE_PAUSE:-0}
 
-# Settles the filesystem before a step is timed. Writes back what the previous step left
-# dirty: at 2,000 packages a step leaves gigabytes to write, which the kernel would write
-# during the next step, making it pay for them. Then drops the page cache (as root): what the
-# earlier steps read and wrote fills memory (gigabytes at 2,000 packages), and a step that
-# finds memory full pays for reclaiming it; the same cold compose of 2,000 packages took 77,
-# 109 and 115 s one after another that way, and 80 s after a drop. Every step so starts from
-# the disk, reading its packages included. With "pause", then waits SETTLE_PAUSE seconds:
-# ext4 does not hand out inodes freed less than a minute ago (longer while their table block is
-# dirty) and searches its bitmaps past them, so a step creating 200,000 files right after the
-# previous step deleted as many (a peer root, a compose's scratch tree) runs much slower.
+# Settles the filesystem before a step is timed: `settle [drop] [pause]`. Writes back what the
+# previous step left dirty: at 2,000 packages a step leaves gigabytes to write, which the
+# kernel would write during the next step, making it pay for them. With "drop" (as root), then
+# drops the page cache, for the steps that start from nothing (the peer's dnf, a cold compose):
+# what the earlier steps read and wrote fills memory (gigabytes at 2,000 packages), and a step
+# that finds memory full pays for reclaiming it; the same cold compose of 2,000 packages took
+# 77, 109 and 115 s one after another that way, and 80 s after a drop. Such a step so reads
+# its packages from the disk; the steps after it (the peer's commit, warm composes) find what
+# it left in memory, as they would on a build server. With "pause", then waits SETTLE_PAUSE
+# seconds: ext4 does not hand out inodes freed less than a minute ago (longer while their
+# table block is dirty) and searches its bitmaps past them, so a step creating 200,000 files
+# right after the previous step deleted as many (a peer root, a compose's scratch tree) runs
+# much slower.
 settle() {
     sync
-    if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 >/proc/sys/vm/drop_caches; fi
-    if [[ "${1:-}" == pause ]] && ((SETTLE_PAUSE > 0)); then sleep "$SETTLE_PAUSE"; fi
+    if [[ " $* " == *" drop "* && -w /proc/sys/vm/drop_caches ]]; then echo 3 >/proc/sys/vm/drop_caches; fi
+    if [[ " $* " == *" pause "* ]] && ((SETTLE_PAUSE > 0)); then sleep "$SETTLE_PAUSE"; fi
 }
 
 # The peak memory GNU time wrote (-f %M: KiB) to FILE, in MiB.
@@ -100,7 +103,7 @@ run_peer_round() {
     mkdir -p "$root"
     ostree init --mode=archive --repo="$repo"
     local dnf_log="$LOG_DIR/peer-dnf-$round.log"
-    settle pause
+    settle drop pause
     start=$EPOCHREALTIME
     # cachedir given on the command line stays on the host, out of the committed root; the
     # rpmdb goes to ROOT/root/.rpmdb (Debian's rpm keeps it under ~), which is committed, as
@@ -131,8 +134,12 @@ run_peer_round() {
 run_harness_compose() {
     local label=$1
     COMPOSE_LOG="$LOG_DIR/harness-$label.log"
-    # A no-op compose creates no files: no pause before it.
-    if [[ "$label" == noop ]]; then settle; else settle pause; fi
+    # A cold compose starts from nothing; a no-op compose creates no files: no pause before it.
+    case $label in
+        cold*) settle drop pause ;;
+        noop*) settle ;;
+        *) settle pause ;;
+    esac
     COMPOSE_START=$EPOCHREALTIME
     # stderr goes through the pipe, stdout (the checksum) to a file; pipefail makes a failing
     # harness fail the pipeline.
