@@ -78,10 +78,10 @@ public enum RPMDatabase {
             | RPMPROB_FILTER_REPLACEOLDFILES.rawValue | RPMPROB_FILTER_OLDPACKAGE.rawValue
             | RPMPROB_FILTER_DISKSPACE.rawValue | RPMPROB_FILTER_DISKNODES.rawValue
             | RPMPROB_FILTER_IGNOREARCH.rawValue | RPMPROB_FILTER_IGNOREOS.rawValue
-        // One SQLite transaction for all packages: librpm commits each package on its own
-        // otherwise, an fdatasync each (2,000 packages: 2,000 syncs, seconds). The tree is
-        // made durable by its commit, not here.
-        // rpmtsRun keeps a database it finds open in the mode it wants.
+        // Opened here (rpmtsRun keeps a database it finds open in the mode it wants) and held
+        // under one lock, the database takes every package in one SQLite transaction: librpm
+        // commits each package on its own otherwise, an fdatasync each (2,000 packages: 2,000
+        // syncs, seconds). The tree is made durable by its commit, not here.
         guard rpmtsOpenDB(ts, O_RDWR | O_CREAT) == 0, let database = rpmtsGetRdb(ts) else {
             throw RPMError(dbDirectory, "cannot open the rpm database")
         }
