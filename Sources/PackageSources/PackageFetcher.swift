@@ -51,7 +51,7 @@ public struct PackageFetcher {
                 throw PackageSourceError("\(package.nevra): comes from unknown repository '\(package.repository)'")
             }
             if let path = Self.pathInPlace(of: package, in: repository) {
-                files.append(PackageCache.PackageFile(path: path, sha256: package.checksum))
+                files.append(PackageCache.PackageFile(path: path, sha256: .expected(package.checksum)))
                 continue
             }
             let download = PackageDownload(name: package.nevra, baseURL: repository.baseURLs[0], location: package.location,
@@ -59,21 +59,22 @@ public struct PackageFetcher {
                                            size: package.downloadSize,
                                            destination: cacheDirectory + "/packages/" + (package.location as NSString).lastPathComponent)
             downloads.append((download, package))
-            // librepo checked each file against the repository's checksum: reuse it.
-            files.append(PackageCache.PackageFile(path: download.destination, sha256: package.checksumType == "sha256" ? package.checksum : nil,
-                                                  checked: true))
+            // librepo checks each file against the repository's checksum: reuse it.
+            files.append(PackageCache.PackageFile(path: download.destination,
+                                                  sha256: package.checksumType == "sha256" ? .checked(package.checksum) : .unknown))
         }
         if !downloads.isEmpty {
             let totalBytes = downloads.reduce(UInt64(0)) { $0 + $1.package.downloadSize }
             Console.progress("Downloading \(downloads.count) packages (\(ByteCount.format(totalBytes)))")
         }
+        // Downloads go once imported, or once anything failed.
+        defer { for (download, _) in downloads { try? FileManager.default.removeItem(atPath: download.destination) } }
         let downloaded = ProgressCounter(total: downloads.count, label: "Downloaded")
         do {
             try RepositoryDownloader.download(downloads.map(\.download)) { name in downloaded.advance(name) }
         } catch let error as RepoFetchError {
             throw PackageSourceError("\(error)")
         }
-        defer { for (download, _) in downloads { try? FileManager.default.removeItem(atPath: download.destination) } }
         for (download, package) in downloads {
             try checkSignature(download.destination, of: package)
         }

@@ -105,18 +105,22 @@ public final class PackageCache: @unchecked Sendable {
         try repository.withTransaction { try importPackage(PackageFile(path: path), in: $0) }
     }
 
-    /// A package file to import, with the SHA-256 its repository's metadata gives it.
+    /// A package file to import, with what is known of its SHA-256.
     public struct PackageFile: Sendable {
-        public var path: String
-        public var sha256: String?
-        /// Whether the file was checked against `sha256` already (librepo checks what it
-        /// downloads). Otherwise its own digest is computed and must be `sha256`.
-        public var checked: Bool
+        public enum SHA256: Sendable {
+            /// Checked against the repository's metadata already (librepo checks what it downloads).
+            case checked(String)
+            /// What the repository's metadata says: the file's own digest must be it.
+            case expected(String)
+            case unknown
+        }
 
-        public init(path: String, sha256: String? = nil, checked: Bool = false) {
+        public var path: String
+        public var sha256: SHA256
+
+        public init(path: String, sha256: SHA256 = .unknown) {
             self.path = path
             self.sha256 = sha256
-            self.checked = checked
         }
     }
 
@@ -141,11 +145,11 @@ public final class PackageCache: @unchecked Sendable {
     private func importPackage(_ file: PackageFile, in transaction: Transaction) throws -> CachedPackage {
         let path = file.path
         let fileSHA256: String
-        if file.checked, let checked = file.sha256 {
+        if case .checked(let checked) = file.sha256 {
             fileSHA256 = checked
         } else {
             fileSHA256 = try Digest.sha256(file: path)
-            if let expected = file.sha256, expected != fileSHA256 {
+            if case .expected(let expected) = file.sha256, expected != fileSHA256 {
                 throw RPMError(path, "its SHA-256 is \(fileSHA256), but its repository's metadata says \(expected)")
             }
         }
