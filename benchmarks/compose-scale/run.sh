@@ -11,12 +11,17 @@
 #   warm incremental  then after one data package was updated (files under /usr/share, which
 #            no trigger watches), so that only it is replaced in the previous tree
 #   no-op    harness compose tree with nothing changed
-# each with its time and its peak memory (GNU time's maximum resident set, MiB); the harness
-# composes with their phases. Writes the "Compose at scale" section of benchmarks/RESULTS.md
-# (a table per measurement and a plot) and compose-scale/results.json.
+# each with its time and its peak memory (GNU time's maximum resident set, MiB); the peer and
+# the cold compose with the CPU time they used; the harness composes with their phases. Writes
+# a section of benchmarks/RESULTS.md (a table per measurement and a plot) and
+# compose-scale/results.json.
 #
 # Environment: BENCH_WORK_DIR (default /var/tmp/harness-compose-scale) holds one directory per
-# size: its package set (kept between runs: generating 2,000 packages takes minutes) and logs.
+# size: its package set (kept between runs: generating 2,000 packages takes minutes) and logs;
+# everything the benchmark writes goes there, so its filesystem is the one measured.
+# BENCH_SECTION (default "Compose at scale") names the section written and BENCH_RESULTS_NAME
+# (default results.json) the raw numbers' file in compose-scale/, so that a run on another
+# filesystem does not replace the first.
 set -euo pipefail
 
 # A minute and a bit: ext4's window for recently freed inodes (settle in compose-lib.sh).
@@ -30,6 +35,8 @@ source "$PROJECT_DIR/benchmarks/compose/compose-lib.sh"
 readonly WORK_DIR=${BENCH_WORK_DIR:-/var/tmp/harness-compose-scale}
 readonly GENERATOR="$PROJECT_DIR/benchmarks/compose/generate-packages.sh"
 readonly DEFAULT_COUNTS=(160 600 2000)
+readonly SECTION=${BENCH_SECTION:-Compose at scale}
+readonly JSON_OUT="$SCRIPT_DIR/${BENCH_RESULTS_NAME:-results.json}"
 
 # One size, measured: sets the ROW_* values its rows of the tables are made of.
 measure_size() {
@@ -38,14 +45,14 @@ measure_size() {
     log "Size $count: $payload_mb MiB of payload"
     "$GENERATOR" "$SET_DIR" "$count" "$payload_mb"
     prepare_bench_repo
-    PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() PEER_DNF_RSS=() PEER_COMMIT_RSS=()
+    PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() PEER_DNF_RSS=() PEER_COMMIT_RSS=() PEER_CPU=()
     run_peer_round 1
     rm -rf "$PEER_DIR"
 
     rm -rf "$HARNESS_DIR"
     run_harness_compose cold
     expect_in_log "Wrote commit" "$COMPOSE_LOG" "cold compose"
-    local cold=$COMPOSE_SECONDS cold_rss=$COMPOSE_RSS cold_phases
+    local cold=$COMPOSE_SECONDS cold_rss=$COMPOSE_RSS cold_cpu=$COMPOSE_CPU cold_phases
     cold_phases=$(compose_phases "$COMPOSE_LOG" "$COMPOSE_START" "$COMPOSE_END")
     local files
     files=$(ostree --repo="$HARNESS_REPO" ls -R "$REF" | wc -l)
@@ -83,6 +90,11 @@ measure_size() {
     log "size $count: peer ${PEER_TOTAL[0]} s, cold $cold s, warm $warm s, warm incremental $incremental s, no-op $noop s"
     ROW_SIZES+=("| $count | $payload_mib | $(cat "$SET_DIR/file-count") | $files |")
     ROW_TIMES+=("| $count | ${PEER_DNF[0]} | ${PEER_COMMIT[0]} | ${PEER_TOTAL[0]} | $cold | $warm | $incremental | $noop | $(ratio "$cold" "${PEER_TOTAL[0]}") | $(ratio "$warm" "$cold") | $(ratio "$incremental" "$cold") |")
+    # The least a cold compose could take with its CPU time spread perfectly over every core,
+    # against the peer's time: the cold / peer ratio no parallelism alone can beat.
+    local floor
+    floor=$(awk -v cpu="$cold_cpu" -v cores="$(nproc)" -v peer="${PEER_TOTAL[0]}" 'BEGIN { printf "%.3f", cpu / cores / peer }')
+    ROW_CPU+=("| $count | ${PEER_CPU[0]} | ${PEER_TOTAL[0]} | $cold_cpu | $cold | $(ratio "$cold_cpu" "${PEER_CPU[0]}") | $floor |")
     ROW_MEMORY+=("| $count | ${PEER_DNF_RSS[0]} | ${PEER_COMMIT_RSS[0]} | $cold_rss | $warm_rss | $incremental_rss | $noop_rss |")
     ROW_COLD_PHASES+=("| $count | ${cold_phases// / | } |")
     ROW_WARM_PHASES+=("| $count | warm | ${warm_phases// / | } |" "| $count | warm incremental | ${incremental_phases// / | } |")
@@ -90,9 +102,9 @@ measure_size() {
     JSON_SIZES+=("{\"packages\": $(wc -l <"$SET_DIR/packages.txt"), \"payload_bytes\": $(cat "$SET_DIR/payload-bytes"),
       \"files_and_directories\": $(cat "$SET_DIR/file-count"), \"committed_entries\": $files,
       \"peer\": {\"dnf_seconds\": ${PEER_DNF[0]}, \"ostree_commit_seconds\": ${PEER_COMMIT[0]}, \"total_seconds\": ${PEER_TOTAL[0]},
-               \"dnf_peak_mib\": ${PEER_DNF_RSS[0]}, \"ostree_commit_peak_mib\": ${PEER_COMMIT_RSS[0]}},
+               \"dnf_peak_mib\": ${PEER_DNF_RSS[0]}, \"ostree_commit_peak_mib\": ${PEER_COMMIT_RSS[0]}, \"cpu_seconds\": ${PEER_CPU[0]}},
       \"harness\": {\"cold_seconds\": $cold, \"warm_seconds\": $warm, \"warm_incremental_seconds\": $incremental, \"noop_seconds\": $noop,
-                  \"cold_peak_mib\": $cold_rss, \"warm_peak_mib\": $warm_rss, \"warm_incremental_peak_mib\": $incremental_rss, \"noop_peak_mib\": $noop_rss,
+                  \"cold_cpu_seconds\": $cold_cpu, \"cold_peak_mib\": $cold_rss, \"warm_peak_mib\": $warm_rss, \"warm_incremental_peak_mib\": $incremental_rss, \"noop_peak_mib\": $noop_rss,
                   \"cold_phases\": $(phases_json PHASES "$cold_phases"), \"warm_phases\": $(phases_json PHASES "$warm_phases"),
                   \"warm_incremental_phases\": $(phases_json PHASES "$incremental_phases")}}")
 }
@@ -137,13 +149,14 @@ drop_note() {
 
 scale_section() {
     cat <<EOF
-## Compose at scale
+## $SECTION
 
 Written by \`benchmarks/compose-scale/run.sh ${COUNTS[*]}\` on $RUN_DATE; raw numbers in
-\`compose-scale/results.json\`. One round of each measurement at each size (the medians of
+\`compose-scale/${JSON_OUT##*/}\`. One round of each measurement at each size (the medians of
 several rounds at 160 packages are in the Compose section).
 
 - Machine: $(nproc) cores ($(machine_cpu)), $(machine_memory_gib) GiB memory; load average before $LOAD_BEFORE, after $LOAD_AFTER.
+- Filesystem of everything measured (\`$WORK_DIR\`): $(filesystem_description "$WORK_DIR").
 - harness: $(harness_revision), release build.
 - Each timed command starts after \`sync\`, so that what one step left to write back is not
   paid for by the next. The peer's \`dnf\` and the cold compose start with the page cache
@@ -151,10 +164,10 @@ several rounds at 160 packages are in the Compose section).
   the memory earlier steps filled (the same cold compose of 2,000 packages took 77, 109 and
   115 s one after another without the drop). The peer's \`ostree commit\` and the warm and
   no-op composes find in memory what the step before them left, as on a build server. Each
-  step that creates many files starts after a pause of $SETTLE_PAUSE s besides: ext4 does not
-  reuse inodes freed in the last minute and searches past them, which made a compose right
-  after a deletion of 200,000 files (the peer's root, the previous compose's scratch tree) up
-  to twice as slow (\`settle\` in compose/compose-lib.sh).
+  step that creates many files starts after a pause of $SETTLE_PAUSE s besides: ext4 without a
+  journal does not reuse inodes freed in the last minute and searches past them, which made a
+  compose right after a deletion of 200,000 files (the peer's root, the previous compose's
+  scratch tree) up to twice as slow (\`settle\` in compose/compose-lib.sh).
 - Package sets: generated noarch packages, 3/4 MiB of payload a package on average (log-uniform
   sizes, 45% incompressible machine code in a few files, the rest small text files), chains of
   dependencies 24 deep and random ones beside them, the Compose section's triggers. Three in
@@ -174,6 +187,15 @@ Times (s):
 | packages | peer dnf | peer ostree commit | peer total | harness cold | harness warm | harness warm incremental | harness no-op | cold / peer | warm / cold | warm incremental / cold |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${ROW_TIMES[@]}")
+
+CPU time (s, user and system, every process and thread of the step), and the floor it sets:
+a cold compose whose CPU time were spread perfectly over the $(nproc) cores would still take
+its CPU time / $(nproc); against the peer's time, that is the least cold / peer can be without
+doing less work.
+
+| packages | peer CPU (dnf + ostree commit) | peer time | harness cold CPU | harness cold time | cold CPU / peer CPU | floor: cold CPU / $(nproc) / peer time |
+| --- | --- | --- | --- | --- | --- | --- |
+$(printf '%s\n' "${ROW_CPU[@]}")
 
 Peak memory (MiB, the largest process of each):
 
@@ -204,7 +226,7 @@ EOF
 main() {
     COUNTS=("$@")
     ((${#COUNTS[@]} > 0)) || COUNTS=("${DEFAULT_COUNTS[@]}")
-    ROW_SIZES=() ROW_TIMES=() ROW_MEMORY=() ROW_COLD_PHASES=() ROW_WARM_PHASES=() PLOT_POINTS=() JSON_SIZES=()
+    ROW_SIZES=() ROW_TIMES=() ROW_CPU=() ROW_MEMORY=() ROW_COLD_PHASES=() ROW_WARM_PHASES=() PLOT_POINTS=() JSON_SIZES=()
     ensure_tools dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree /usr/bin/time:time
     build_harness
     RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -219,11 +241,11 @@ main() {
         echo "              \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
         echo "  \"sizes\": [$(IFS=,; echo "${JSON_SIZES[*]}")]"
         echo "}"
-    } >"$RESULTS_JSON"
-    python3 -m json.tool "$RESULTS_JSON" >/dev/null || { echo "error: $RESULTS_JSON is not JSON" >&2; exit 1; }
-    write_results_section "Compose at scale" scale_section
-    log "Results: $RESULTS_MD, $RESULTS_JSON (logs in $WORK_DIR/*/logs)"
-    show_results_section "Compose at scale"
+    } >"$JSON_OUT"
+    python3 -m json.tool "$JSON_OUT" >/dev/null || { echo "error: $JSON_OUT is not JSON" >&2; exit 1; }
+    write_results_section "$SECTION" scale_section
+    log "Results: $RESULTS_MD, $JSON_OUT (logs in $WORK_DIR/*/logs)"
+    show_results_section "$SECTION"
 }
 
 main "$@"

@@ -38,19 +38,40 @@ SETTLE_PAUSE=${SETTLE_PAUSE:-0}
 # 77, 109 and 115 s one after another that way, and 80 s after a drop. Such a step so reads
 # its packages from the disk; the steps after it (the peer's commit, warm composes) find what
 # it left in memory, as they would on a build server. With "pause", then waits SETTLE_PAUSE
-# seconds: ext4 does not hand out inodes freed less than a minute ago (longer while their
-# table block is dirty) and searches its bitmaps past them, so a step creating 200,000 files
-# right after the previous step deleted as many (a peer root, a compose's scratch tree) runs
-# much slower.
+# seconds: ext4 without a journal (this machine's root) does not hand out inodes freed less
+# than a minute ago (longer while their table block is dirty) and searches its bitmaps past
+# them, so a step creating 200,000 files right after the previous step deleted as many (a peer
+# root, a compose's scratch tree) runs much slower.
 settle() {
     sync
     if [[ " $* " == *" drop "* && -w /proc/sys/vm/drop_caches ]]; then echo 3 >/proc/sys/vm/drop_caches; fi
     if [[ " $* " == *" pause "* ]] && ((SETTLE_PAUSE > 0)); then sleep "$SETTLE_PAUSE"; fi
 }
 
-# The peak memory GNU time wrote (-f %M: KiB) to FILE, in MiB.
+# What GNU time writes of a timed step (-f USAGE_FORMAT -o FILE): its peak memory (KiB) and
+# the CPU seconds it used in user space and in the kernel.
+readonly USAGE_FORMAT='%M %U %S'
+
+# The peak memory in a USAGE_FORMAT FILE, in MiB.
 peak_mib() {
     awk '{ printf "%.0f", $1 / 1024 }' "$1"
+}
+
+# The CPU seconds (user + system, all its processes and threads) in USAGE_FORMAT FILEs, summed.
+cpu_seconds() {
+    awk '{ sum += $2 + $3 } END { printf "%.1f", sum }' "$@"
+}
+
+# The filesystem DIR is on, in words: type and device, and for ext4 whether it has a journal
+# (jbd2 lists the devices whose journal it runs): without one, ext4 checks each inode it
+# allocates for a recent deletion, which costs a compose and the peer alike.
+filesystem_description() {
+    local type source
+    read -r type source < <(findmnt -no FSTYPE,SOURCE -T "$1")
+    if [[ $type == ext4 ]]; then
+        if compgen -G "/proc/fs/jbd2/${source##*/}-*" >/dev/null; then type="ext4 with a journal"; else type="ext4 without a journal"; fi
+    fi
+    printf '%s on %s' "$type" "$source"
 }
 
 # swift build is incremental (seconds when nothing changed) and waits by itself while another
@@ -94,8 +115,8 @@ swap_in_update() {
 }
 
 # The peer: dnf installs every package into an empty root, ostree commits that root into a new
-# archive-mode repository. Appends to PEER_DNF, PEER_COMMIT, PEER_TOTAL and the peak
-# memories PEER_DNF_RSS and PEER_COMMIT_RSS (MiB).
+# archive-mode repository. Appends to PEER_DNF, PEER_COMMIT, PEER_TOTAL, the peak memories
+# PEER_DNF_RSS and PEER_COMMIT_RSS (MiB) and the CPU seconds of both, PEER_CPU.
 run_peer_round() {
     local round=$1 root="$PEER_DIR/root" repo="$PEER_DIR/repo" start packages
     mapfile -t packages <"$SET_DIR/packages.txt"
@@ -108,20 +129,21 @@ run_peer_round() {
     # cachedir given on the command line stays on the host, out of the committed root; the
     # rpmdb goes to ROOT/root/.rpmdb (Debian's rpm keeps it under ~), which is committed, as
     # harness commits its rpmdb too.
-    /usr/bin/time -f %M -o "$LOG_DIR/peer-dnf-$round.rss" dnf --installroot="$root" --releasever=1 \
+    /usr/bin/time -f "$USAGE_FORMAT" -o "$LOG_DIR/peer-dnf-$round.usage" dnf --installroot="$root" --releasever=1 \
         --setopt=reposdir="$CONFIG_DIR" --setopt=cachedir="$PEER_DIR/dnf-cache" \
         --disablerepo='*' --enablerepo=bench --nogpgcheck -y \
         install "${packages[@]}" >"$dnf_log" 2>&1 || fail_with_log "dnf install" "$dnf_log"
     PEER_DNF+=("$(seconds_since "$start")")
-    PEER_DNF_RSS+=("$(peak_mib "$LOG_DIR/peer-dnf-$round.rss")")
+    PEER_DNF_RSS+=("$(peak_mib "$LOG_DIR/peer-dnf-$round.usage")")
     local commit_log="$LOG_DIR/peer-commit-$round.log"
     settle
     start=$EPOCHREALTIME
-    /usr/bin/time -f %M -o "$LOG_DIR/peer-commit-$round.rss" \
+    /usr/bin/time -f "$USAGE_FORMAT" -o "$LOG_DIR/peer-commit-$round.usage" \
         ostree --repo="$repo" commit --branch=bench --tree=dir="$root" >"$commit_log" 2>&1 ||
         fail_with_log "ostree commit" "$commit_log"
     PEER_COMMIT+=("$(seconds_since "$start")")
-    PEER_COMMIT_RSS+=("$(peak_mib "$LOG_DIR/peer-commit-$round.rss")")
+    PEER_COMMIT_RSS+=("$(peak_mib "$LOG_DIR/peer-commit-$round.usage")")
+    PEER_CPU+=("$(cpu_seconds "$LOG_DIR/peer-dnf-$round.usage" "$LOG_DIR/peer-commit-$round.usage")")
     PEER_TOTAL+=("$(awk -v a="${PEER_DNF[-1]}" -v b="${PEER_COMMIT[-1]}" 'BEGIN { printf "%.3f", a + b }')")
     PEER_FILES=$(ostree --repo="$repo" ls -R bench | wc -l)
     PEER_REPO_BYTES=$(du -sb "$repo" | cut -f1)
@@ -130,7 +152,7 @@ run_peer_round() {
 
 # Runs harness compose tree on the benchmark treefile. Sets COMPOSE_START and COMPOSE_END
 # (values of $EPOCHREALTIME), COMPOSE_SECONDS, COMPOSE_COMMIT, COMPOSE_RSS (its peak memory,
-# MiB) and COMPOSE_LOG (its stderr, each line prefixed with the time it was printed).
+# MiB), COMPOSE_CPU (its CPU seconds) and COMPOSE_LOG (its stderr, each line prefixed with the time it was printed).
 run_harness_compose() {
     local label=$1
     COMPOSE_LOG="$LOG_DIR/harness-$label.log"
@@ -143,7 +165,7 @@ run_harness_compose() {
     COMPOSE_START=$EPOCHREALTIME
     # stderr goes through the pipe, stdout (the checksum) to a file; pipefail makes a failing
     # harness fail the pipeline.
-    if ! /usr/bin/time -f %M -o "$LOG_DIR/harness-$label.rss" \
+    if ! /usr/bin/time -f "$USAGE_FORMAT" -o "$LOG_DIR/harness-$label.usage" \
         "$HARNESS" compose tree --repo "$HARNESS_REPO" --cachedir "$HARNESS_CACHE" "$TREEFILE" \
         2>&1 >"$LOG_DIR/harness-$label.out" | stamp_lines >"$COMPOSE_LOG"; then
         fail_with_log "harness compose tree ($label)" "$COMPOSE_LOG"
@@ -151,7 +173,8 @@ run_harness_compose() {
     COMPOSE_END=$EPOCHREALTIME
     COMPOSE_SECONDS=$(awk -v start="$COMPOSE_START" -v end="$COMPOSE_END" 'BEGIN { printf "%.3f", end - start }')
     COMPOSE_COMMIT=$(cat "$LOG_DIR/harness-$label.out")
-    COMPOSE_RSS=$(peak_mib "$LOG_DIR/harness-$label.rss")
+    COMPOSE_RSS=$(peak_mib "$LOG_DIR/harness-$label.usage")
+    COMPOSE_CPU=$(cpu_seconds "$LOG_DIR/harness-$label.usage")
 }
 
 # The seconds each phase of a compose took, in the order of PHASES, from the time-stamped

@@ -158,7 +158,7 @@ EOF
 }
 
 main() {
-    PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() PEER_DNF_RSS=() PEER_COMMIT_RSS=() COLD=() COLD_PHASES=() WARM=() WARM_PHASES=() WARM_IMPORTED=() NOOP=()
+    PEER_DNF=() PEER_COMMIT=() PEER_TOTAL=() PEER_DNF_RSS=() PEER_COMMIT_RSS=() PEER_CPU=() COLD=() COLD_PHASES=() WARM=() WARM_PHASES=() WARM_IMPORTED=() NOOP=()
     COLD_TRIGGERS=() WARM_TRIGGERS=()
     # The tools the benchmark drives, each installed from Debian if missing.
     ensure_tools dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree
