@@ -147,11 +147,20 @@ drop_note() {
     [[ -w /proc/sys/vm/drop_caches ]] || printf ' (not in this run: it was not run as root)'
 }
 
+# The BENCH_* settings this run was given, as they would be typed before the command.
+bench_settings() {
+    local name
+    for name in BENCH_WORK_DIR BENCH_SECTION BENCH_RESULTS_NAME; do
+        [[ -n ${!name:-} ]] && printf '%s=%q ' "$name" "${!name}"
+    done
+    return 0
+}
+
 scale_section() {
     cat <<EOF
 ## $SECTION
 
-Written by \`benchmarks/compose-scale/run.sh ${COUNTS[*]}\` on $RUN_DATE; raw numbers in
+Written by \`$(bench_settings)benchmarks/compose-scale/run.sh ${COUNTS[*]}\` on $RUN_DATE; raw numbers in
 \`compose-scale/${JSON_OUT##*/}\`. One round of each measurement at each size (the medians of
 several rounds at 160 packages are in the Compose section).
 
