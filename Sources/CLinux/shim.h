@@ -22,6 +22,9 @@ static inline int harness_openat2(int dirfd, const char *path, unsigned long lon
 /* O_PATH, which glibc's headers define only under _GNU_SOURCE. */
 static const int harness_O_PATH = 010000000;
 
+/* memfd_create(2) with MFD_CLOEXEC, which glibc declares only under _GNU_SOURCE. */
+static inline int harness_memfd_create(const char *name) { return (int)syscall(SYS_memfd_create, name, 1U); }
+
 /* syncfs(2), which glibc declares only under _GNU_SOURCE. */
 static inline int harness_syncfs(int fd) { return (int)syscall(SYS_syncfs, fd); }
 

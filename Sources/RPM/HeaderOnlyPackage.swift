@@ -11,14 +11,33 @@ public enum HeaderOnlyPackage {
     /// For use outside this module; inside, the caller already holds librpm (and may have
     /// pointed `_dbpath` into a tree, which taking the library again would undo).
     public static func writeFile(_ header: RPMHeader, to path: String) throws {
-        try RPMLibrary.withLibrary { try write(header, to: path) }
+        try RPMLibrary.withLibrary {
+            guard let fd = Fopen(path, "w.ufdio"), Ferror(fd) == 0 else {
+                throw SystemCallError("create", path: path)
+            }
+            defer { Fclose(fd) }
+            try write(header, into: fd, naming: path)
+        }
     }
 
-    static func write(_ header: RPMHeader, to path: String) throws {
-        guard let fd = Fopen(path, "w.ufdio"), Ferror(fd) == 0 else {
-            throw SystemCallError("create", path: path)
+    /// `header` as a payload-less package in a memory file, open for reading from its start:
+    /// the caller, which holds librpm, closes it (`Fclose`). Nothing is written to a filesystem.
+    static func inMemory(_ header: RPMHeader) throws -> FD_t {
+        let memory = try MemoryFile.create(name: "harness-header-only-package")
+        defer { close(memory) }
+        guard let fd = fdDup(memory) else { throw SystemCallError("dup", path: header.nevra) }
+        do {
+            try write(header, into: fd, naming: header.nevra)
+            guard Fseek(fd, 0, SEEK_SET) == 0 else { throw SystemCallError("lseek", path: header.nevra) }
+            return fd
+        } catch {
+            Fclose(fd)
+            throw error
         }
-        defer { Fclose(fd) }
+    }
+
+    /// Writes the package to `fd`; `path` (its file, or its package) names it in errors.
+    private static func write(_ header: RPMHeader, into fd: FD_t, naming path: String) throws {
         var lead = [UInt8](repeating: 0, count: 96)
         lead[0...3] = [0xED, 0xAB, 0xEE, 0xDB]
         lead[4] = 3                                   // major

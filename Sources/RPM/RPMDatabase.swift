@@ -55,25 +55,15 @@ public enum RPMDatabase {
             | RPMVSF_NORSAHEADER.rawValue | RPMVSF_NODSA.rawValue | RPMVSF_NORSA.rawValue
         rpmtsSetVSFlags(ts, rpmVSFlags(noChecks))
         rpmtsSetVfyLevel(ts, 0)
-        // librpm reads each package from a file even with --justdb: give it header-only ones.
-        let scratchDirectory = try TemporaryDirectory(prefix: "harness-rpmdb-")
-        defer { scratchDirectory.remove() }
-        let scratch = scratchDirectory.path
-        var keys: [UnsafeMutablePointer<CChar>] = []
-        defer { keys.forEach { free($0) } }
+        // librpm reads each package from a file even with --justdb: it gets header-only ones,
+        // made in memory as it asks for each (the key is the header's index, plus one: not nil).
         for (index, header) in headers.enumerated() {
-            let path = "\(scratch)/\(index).rpm"
-            try HeaderOnlyPackage.write(header, to: path)
-            let key = strdup(path)!
-            keys.append(key)
-            guard rpmtsAddInstallElement(ts, header.handle, UnsafeRawPointer(key), 0, nil) == 0 else {
+            guard rpmtsAddInstallElement(ts, header.handle, UnsafeRawPointer(bitPattern: index + 1), 0, nil) == 0 else {
                 throw RPMError(header.nevra, "librpm refused to record the package")
             }
         }
-        let openFile = UnsafeMutablePointer<FD_t?>.allocate(capacity: 1)
-        openFile.initialize(to: nil)
-        defer { openFile.deallocate() }
-        rpmtsSetNotifyCallback(ts, justDatabaseNotify, openFile)
+        let packages = HeaderOnlyPackages(headers)
+        rpmtsSetNotifyCallback(ts, justDatabaseNotify, Unmanaged.passUnretained(packages).toOpaque())
         let problemFilter = RPMPROB_FILTER_REPLACEPKG.rawValue | RPMPROB_FILTER_REPLACENEWFILES.rawValue
             | RPMPROB_FILTER_REPLACEOLDFILES.rawValue | RPMPROB_FILTER_OLDPACKAGE.rawValue
             | RPMPROB_FILTER_DISKSPACE.rawValue | RPMPROB_FILTER_DISKNODES.rawValue
@@ -88,7 +78,11 @@ public enum RPMDatabase {
         defer { rpmtsCloseDB(ts) }
         rpmdbCtrl(database, RPMDB_CTRL_LOCK_RW)
         defer { rpmdbCtrl(database, RPMDB_CTRL_UNLOCK_RW) }
-        try runTransaction(ts, problemFilter: problemFilter, database: dbDirectory)
+        do {
+            try withExtendedLifetime(packages) { try runTransaction(ts, problemFilter: problemFilter, database: dbDirectory) }
+        } catch {
+            throw packages.failure ?? error
+        }
     }
 
     /// Runs a prepared transaction; a failure names librpm's problems.
@@ -142,17 +136,34 @@ private func leaveWriteAheadLogMode(_ path: String) throws {
     try handle.write(contentsOf: Data([1, 1]))
 }
 
-/// Opens and closes the header-only package files librpm asks for; `data` holds the one open.
+/// The header-only packages of a `--justdb` transaction, made one at a time as librpm asks.
+private final class HeaderOnlyPackages {
+    let headers: [RPMHeader]
+    /// The one librpm has open.
+    var open: FD_t?
+    /// Why one could not be made: librpm says only that the transaction failed.
+    var failure: Error?
+
+    init(_ headers: [RPMHeader]) { self.headers = headers }
+}
+
+/// Opens and closes the header-only packages librpm asks for; `data` is their
+/// `HeaderOnlyPackages`, `key` a header's index plus one.
 private let justDatabaseNotify: rpmCallbackFunction = { _, what, _, _, key, data in
-    let openFile = data!.assumingMemoryBound(to: FD_t?.self)
+    let packages = Unmanaged<HeaderOnlyPackages>.fromOpaque(data!).takeUnretainedValue()
     switch what {
     case RPMCALLBACK_INST_OPEN_FILE:
-        guard let key else { return nil }
-        openFile.pointee = Fopen(key.assumingMemoryBound(to: CChar.self), "r.ufdio")
-        return UnsafeMutableRawPointer(openFile.pointee)
+        guard let key, case let index = Int(bitPattern: key) - 1, packages.headers.indices.contains(index) else { return nil }
+        do {
+            packages.open = try HeaderOnlyPackage.inMemory(packages.headers[index])
+        } catch {
+            packages.failure = packages.failure ?? error
+            return nil
+        }
+        return UnsafeMutableRawPointer(packages.open)
     case RPMCALLBACK_INST_CLOSE_FILE:
-        if let fd = openFile.pointee { Fclose(fd) }
-        openFile.pointee = nil
+        if let fd = packages.open { Fclose(fd) }
+        packages.open = nil
         return nil
     default:
         return nil

@@ -12,8 +12,9 @@ public enum AbandonedScratch {
 
     private static let swept = Mutex<Set<String>>([])
 
-    /// Sweeps `directory` the first time this process asks.
-    static func sweepOnce(_ directory: String) {
+    /// Sweeps `directory` the first time this process asks (`TemporaryDirectory` asks for
+    /// the directory it makes one in).
+    public static func sweepOnce(_ directory: String) {
         guard swept.withLock({ $0.insert(directory).inserted }) else { return }
         sweep([directory])
     }
