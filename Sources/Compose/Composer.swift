@@ -186,9 +186,6 @@ public struct Composer {
             let parent = options.cacheDirectory + "/tmp"
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
             scratch = try TemporaryDirectory(prefix: "compose-", in: parent)
-            // Scripts' scratch and rofiles-fuse mounts go to $TMPDIR: what a killed compose left
-            // there goes now, also when this compose itself needs none there.
-            AbandonedScratch.sweepOnce(TemporaryDirectory.defaultParent)
         }
     }
 

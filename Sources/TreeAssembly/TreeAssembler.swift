@@ -17,7 +17,12 @@ public struct TreeAssembler {
     /// Filled by the checkouts: lets the commit of the result skip re-hashing linked files.
     public let devinoCache = DevInoCache()
 
-    public init(cache: PackageCache) { self.cache = cache }
+    /// Scriptlets' scratch and rofiles-fuse mounts go to $TMPDIR: what a killed run left there
+    /// goes now, also when this run itself needs none there (no scriptlet to run).
+    public init(cache: PackageCache) {
+        self.cache = cache
+        AbandonedScratch.sweepOnce(TemporaryDirectory.defaultParent)
+    }
 
     /// Checks the base commit (of the cache repository) out into a new directory `root`.
     public func checkoutBase(_ commit: String, into root: String) throws {
