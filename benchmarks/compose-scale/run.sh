@@ -25,7 +25,8 @@
 set -euo pipefail
 
 # A minute and a bit: ext4's window for recently freed inodes (settle in compose-lib.sh).
-SETTLE_PAUSE=${SETTLE_PAUSE:-61}
+readonly DEFAULT_SETTLE_PAUSE=61
+SETTLE_PAUSE=${SETTLE_PAUSE:-$DEFAULT_SETTLE_PAUSE}
 
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -97,6 +98,9 @@ measure_size() {
     ROW_CPU+=("| $count | ${PEER_CPU[0]} | ${PEER_TOTAL[0]} | $cold_cpu | $cold | $(ratio "$cold_cpu" "${PEER_CPU[0]}") | $floor |")
     ROW_MEMORY+=("| $count | ${PEER_DNF_RSS[0]} | ${PEER_COMMIT_RSS[0]} | $cold_rss | $warm_rss | $incremental_rss | $noop_rss |")
     ROW_COLD_PHASES+=("| $count | ${cold_phases// / | } |")
+    local import assembly commit
+    read -r _ _ import assembly commit _ <<<"$cold_phases"
+    ROW_PER_FILE+=("| $count | $(per_thousand "${PEER_DNF[0]}" "$files") | $(per_thousand "${PEER_COMMIT[0]}" "$files") | $(per_thousand "$cold" "$files") | $(per_thousand "$import" "$files") | $(per_thousand "$assembly" "$files") | $(per_thousand "$commit" "$files") |")
     ROW_WARM_PHASES+=("| $count | warm | ${warm_phases// / | } |" "| $count | warm incremental | ${incremental_phases// / | } |")
     PLOT_POINTS+=("$count ${PEER_TOTAL[0]} $cold $warm $incremental $noop")
     JSON_SIZES+=("{\"packages\": $(wc -l <"$SET_DIR/packages.txt"), \"payload_bytes\": $(cat "$SET_DIR/payload-bytes"),
@@ -107,6 +111,11 @@ measure_size() {
                   \"cold_cpu_seconds\": $cold_cpu, \"cold_peak_mib\": $cold_rss, \"warm_peak_mib\": $warm_rss, \"warm_incremental_peak_mib\": $incremental_rss, \"noop_peak_mib\": $noop_rss,
                   \"cold_phases\": $(phases_json PHASES "$cold_phases"), \"warm_phases\": $(phases_json PHASES "$warm_phases"),
                   \"warm_incremental_phases\": $(phases_json PHASES "$incremental_phases")}}")
+}
+
+# SECONDS spent on ENTRIES files, in milliseconds per 1,000 of them.
+per_thousand() {
+    awk -v seconds="$1" -v entries="$2" 'BEGIN { printf "%.0f", seconds * 1000 * 1000 / entries }'
 }
 
 # Seconds against packages, both on log scales, as text: one column per size, one letter per
@@ -142,6 +151,33 @@ plot() {
         }'
 }
 
+# How the run treated the filesystem between steps, in words true of the one measured: a tmpfs
+# has no disk to read from and no inode search to wait out.
+storage_note() {
+    if [[ $(findmnt -no FSTYPE -T "$WORK_DIR") == tmpfs ]]; then
+        cat <<EOF
+- Everything is in memory: no disk is read or written, so what remains of each step's time
+  is CPU and the kernel's file work (inodes, directories, page copies), without writeback or
+  the disk's speed. Each timed command starts after \`sync\`; the peer's \`dnf\` and the cold
+  compose after a drop of the page cache$(drop_note) too, which frees the memory other steps
+  filled but not the package sets (a tmpfs's files are not cache). Pauses between steps: $SETTLE_PAUSE s.
+EOF
+        return
+    fi
+    cat <<EOF
+- Each timed command starts after \`sync\`, so that what one step left to write back is not
+  paid for by the next. The peer's \`dnf\` and the cold compose start with the page cache
+  dropped$(drop_note): they read their packages from the disk, and do not pay for reclaiming
+  the memory earlier steps filled (the same cold compose of 2,000 packages took 77, 109 and
+  115 s one after another without the drop). The peer's \`ostree commit\` and the warm and
+  no-op composes find in memory what the step before them left, as on a build server. Each
+  step that creates many files starts after a pause of $SETTLE_PAUSE s besides: ext4 without a
+  journal does not reuse inodes freed in the last minute and searches past them, which made a
+  compose right after a deletion of 200,000 files (the peer's root, the previous compose's
+  scratch tree) up to twice as slow (\`settle\` in compose/compose-lib.sh).
+EOF
+}
+
 # Says so when the page cache could not be dropped (not root).
 drop_note() {
     [[ -w /proc/sys/vm/drop_caches ]] || printf ' (not in this run: it was not run as root)'
@@ -150,6 +186,7 @@ drop_note() {
 # The BENCH_* settings this run was given, as they would be typed before the command.
 bench_settings() {
     local name
+    ((SETTLE_PAUSE == DEFAULT_SETTLE_PAUSE)) || printf 'SETTLE_PAUSE=%s ' "$SETTLE_PAUSE"
     for name in BENCH_WORK_DIR BENCH_SECTION BENCH_RESULTS_NAME; do
         [[ -n ${!name:-} ]] && printf '%s=%q ' "$name" "${!name}"
     done
@@ -167,16 +204,7 @@ several rounds at 160 packages are in the Compose section).
 - Machine: $(nproc) cores ($(machine_cpu)), $(machine_memory_gib) GiB memory; load average before $LOAD_BEFORE, after $LOAD_AFTER.
 - Filesystem of everything measured (\`$WORK_DIR\`): $(filesystem_description "$WORK_DIR").
 - harness: $(harness_revision), release build.
-- Each timed command starts after \`sync\`, so that what one step left to write back is not
-  paid for by the next. The peer's \`dnf\` and the cold compose start with the page cache
-  dropped$(drop_note): they read their packages from the disk, and do not pay for reclaiming
-  the memory earlier steps filled (the same cold compose of 2,000 packages took 77, 109 and
-  115 s one after another without the drop). The peer's \`ostree commit\` and the warm and
-  no-op composes find in memory what the step before them left, as on a build server. Each
-  step that creates many files starts after a pause of $SETTLE_PAUSE s besides: ext4 without a
-  journal does not reuse inodes freed in the last minute and searches past them, which made a
-  compose right after a deletion of 200,000 files (the peer's root, the previous compose's
-  scratch tree) up to twice as slow (\`settle\` in compose/compose-lib.sh).
+$(storage_note)
 - Package sets: generated noarch packages, 3/4 MiB of payload a package on average (log-uniform
   sizes, 45% incompressible machine code in a few files, the rest small text files), chains of
   dependencies 24 deep and random ones beside them, the Compose section's triggers. Three in
@@ -218,6 +246,13 @@ Phases of the cold compose (s):
 | --- | --- | --- | --- | --- | --- | --- |
 $(printf '%s\n' "${ROW_COLD_PHASES[@]}")
 
+Cost per 1,000 entries committed (ms): the same at every size where a step grows linearly
+with the number of files.
+
+| packages | peer dnf | peer ostree commit | harness cold | cold import | cold assembly | cold commit |
+| --- | --- | --- | --- | --- | --- | --- |
+$(printf '%s\n' "${ROW_PER_FILE[@]}")
+
 Phases of the warm composes (s):
 
 | packages | compose | $(IFS='|'; echo "${PHASES[*]}" | sed 's/|/ | /g') |
@@ -235,7 +270,7 @@ EOF
 main() {
     COUNTS=("$@")
     ((${#COUNTS[@]} > 0)) || COUNTS=("${DEFAULT_COUNTS[@]}")
-    ROW_SIZES=() ROW_TIMES=() ROW_CPU=() ROW_MEMORY=() ROW_COLD_PHASES=() ROW_WARM_PHASES=() PLOT_POINTS=() JSON_SIZES=()
+    ROW_SIZES=() ROW_TIMES=() ROW_CPU=() ROW_MEMORY=() ROW_COLD_PHASES=() ROW_PER_FILE=() ROW_WARM_PHASES=() PLOT_POINTS=() JSON_SIZES=()
     ensure_tools dnf:dnf rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree /usr/bin/time:time
     build_harness
     RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')

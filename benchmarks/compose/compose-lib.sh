@@ -68,6 +68,10 @@ cpu_seconds() {
 filesystem_description() {
     local type source
     read -r type source < <(findmnt -no FSTYPE,SOURCE -T "$1")
+    if [[ $type == tmpfs ]]; then
+        printf 'tmpfs (in memory)'
+        return
+    fi
     if [[ $type == ext4 ]]; then
         if compgen -G "/proc/fs/jbd2/${source##*/}-*" >/dev/null; then type="ext4 with a journal"; else type="ext4 without a journal"; fi
     fi
