@@ -21,7 +21,8 @@
 # everything the benchmark writes goes there, so its filesystem is the one measured.
 # BENCH_SECTION (default "Compose at scale") names the section written and BENCH_RESULTS_NAME
 # (default results.json) the raw numbers' file in compose-scale/, so that a run on another
-# filesystem does not replace the first.
+# filesystem does not replace the first. SETTLE_PAUSE (default 61) is the pause in seconds
+# before each step that creates many files; 0 suits a tmpfs, which has no inode search to wait out.
 set -euo pipefail
 
 # A minute and a bit: ext4's window for recently freed inodes (settle in compose-lib.sh).
@@ -183,7 +184,8 @@ drop_note() {
     [[ -w /proc/sys/vm/drop_caches ]] || printf ' (not in this run: it was not run as root)'
 }
 
-# The BENCH_* settings this run was given, as they would be typed before the command.
+# The settings this run was given (BENCH_*, and SETTLE_PAUSE when not the default), as they
+# would be typed before the command.
 bench_settings() {
     local name
     ((SETTLE_PAUSE == DEFAULT_SETTLE_PAUSE)) || printf 'SETTLE_PAUSE=%s ' "$SETTLE_PAUSE"
