@@ -155,7 +155,7 @@ plot() {
 # How the run treated the filesystem between steps, in words true of the one measured: a tmpfs
 # has no disk to read from and no inode search to wait out.
 storage_note() {
-    if [[ $(findmnt -no FSTYPE -T "$WORK_DIR") == tmpfs ]]; then
+    if [[ $(filesystem_type "$WORK_DIR") == tmpfs ]]; then
         cat <<EOF
 - Everything is in memory: no disk is read or written, so what remains of each step's time
   is CPU and the kernel's file work (inodes, directories, page copies), without writeback or

@@ -62,12 +62,18 @@ cpu_seconds() {
     awk '{ sum += $2 + $3 } END { printf "%.1f", sum }' "$@"
 }
 
+# The type of the filesystem DIR is on (ext4, tmpfs, ...).
+filesystem_type() {
+    findmnt -no FSTYPE -T "$1"
+}
+
 # The filesystem DIR is on, in words: type and device, and for ext4 whether it has a journal
 # (jbd2 lists the devices whose journal it runs): without one, ext4 checks each inode it
 # allocates for a recent deletion, which costs a compose and the peer alike.
 filesystem_description() {
     local type source
-    read -r type source < <(findmnt -no FSTYPE,SOURCE -T "$1")
+    type=$(filesystem_type "$1")
+    source=$(findmnt -no SOURCE -T "$1")
     if [[ $type == tmpfs ]]; then
         printf 'tmpfs (in memory)'
         return
