@@ -74,7 +74,8 @@ public struct Composer {
                                   previous: previousInfo?.metadata[Key.version]?.stringValue)
         }
         try writeLockfile(selection)
-        let record = AssemblyRecord(inputs: assemblyInputs(of: treefile, externalFiles: externalFiles, base: base), packages: packages)
+        let record = AssemblyRecord(inputs: assemblyInputs(of: treefile, externalFiles: externalFiles, base: base), packages: packages,
+                                    place: AssemblyRecord.Place(repository: ComposedTreeRetention.identity(of: target), ref: ref))
         let commitTree = { (build: (Transaction) throws -> MutableTree) in
             try self.commitTree(build, in: workspace, to: target, ref: ref, parent: previous,
                                 subject: version.map { "\(ref) \($0)" } ?? ref,
@@ -308,15 +309,16 @@ public struct Composer {
 
     /// Commits the tree `build` makes into the cache repository (where the hard-linked files
     /// of a checkout already are) with its `AssemblyRecord`, signs it, then copies it into the
-    /// target with the ref moved in one transaction.
+    /// target with the ref moved in one transaction; then prunes the cache of old trees.
     func commitTree(_ build: (Transaction) throws -> MutableTree, in workspace: Workspace, to target: OSTreeRepository,
                     ref: String, parent: String?, subject: String, metadata: [String: MetadataValue],
                     record: AssemblyRecord, signer: GPGSigner?) throws -> String {
         let cache = workspace.cache
         let commit = try cache.repository.withTransaction { transaction -> String in
-            let commit = try transaction.writeCommit(tree: try build(transaction), parent: parent, subject: subject,
+            let tree = try build(transaction)
+            let commit = try transaction.writeCommit(tree: tree, parent: parent, subject: subject,
                                                      metadata: metadata, timestamp: options.sourceDateEpoch)
-            try record.write(for: commit, in: transaction)
+            try record.write(for: commit, tree: tree, in: transaction, cache: cache)
             return commit
         }
         if let signer {
@@ -331,6 +333,7 @@ public struct Composer {
         try target.pullLocal(from: cache.repository, commits: [commit])
         try target.withTransaction { $0.setRef(ref, to: commit) }
         Console.progress("Wrote commit \(commit) to \(ref)")
+        ComposedTreeRetention.prune(cache, target: target)
         return commit
     }
 

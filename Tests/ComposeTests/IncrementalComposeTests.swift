@@ -87,11 +87,12 @@ import ToolSupport
         var stderr: String
     }
 
-    /// `harness compose tree` of `packages` in `testbed`, at a fixed SOURCE_DATE_EPOCH (which
-    /// librpm reads from the environment for the rpmdb's install times).
-    private func compose(_ testbed: ComposeTestbed, packages: [String]) throws -> Composed {
+    /// `harness compose tree` of `packages` in `testbed` (into `repository`, the testbed's by
+    /// default), at a fixed SOURCE_DATE_EPOCH (which librpm reads from the environment for the
+    /// rpmdb's install times).
+    private func compose(_ testbed: ComposeTestbed, packages: [String], repository: String? = nil) throws -> Composed {
         try testbed.writeTreefile(packages: packages)
-        let result = try Program.run([HarnessExecutable.path, "compose", "tree", "--repo", testbed.repository,
+        let result = try Program.run([HarnessExecutable.path, "compose", "tree", "--repo", repository ?? testbed.repository,
                                       "--cachedir", testbed.cacheDirectory, testbed.treefilePath],
                                      environment: ProcessInfo.processInfo.environment.merging(["SOURCE_DATE_EPOCH": "1700000000"]) { _, new in new })
         try #require(result.status == 0, "harness compose tree: \(result.stderr)")
@@ -187,5 +188,56 @@ import ToolSupport
         #expect(warm.stderr.contains("Assembling every package instead: a trigger fires on packages that come"), "\(warm.stderr)")
         #expect(try String(contentsOfFile: tree + "/usr/share/inc-watcher/seen", encoding: .utf8).contains("/usr/share/inc/data/new/b.txt"))
         withExtendedLifetime(testbed) {}
+    }
+
+    /// A build server composing one ref again and again: each compose leaves its tree in the
+    /// package cache for the next one to build on, and once four trees are of no use (no ref
+    /// points at them any more) they leave the cache, with the objects only they held; the
+    /// newest tree, a tree another repository's ref still points at, and every package stay.
+    @Test func oldTreesLeaveThePackageCacheOnceFourAreOfNoUse() throws {
+        let packages = try TemporaryDirectory(prefix: "retention-", in: ProcessScratchDirectory.path())
+        defer { packages.remove() }
+        let fixtures = try FixtureRepository.build(specTexts: ["inc-data": Self.dataSpec(version: "1.0"), "inc-extra": Self.extraSpec],
+                                                   into: packages.path)
+        let testbed = try ComposeTestbed(packages: fixtures)
+        let cache = testbed.cacheDirectory + "/pkgcache-repo"
+        // Package sets in turn, so that every compose writes a commit.
+        let (a, b, c) = (["inc-data"], ["inc-data", "inc-extra"], ["inc-extra"])
+        // The same commit as the first compose below (same inputs, no parent): its record names both places.
+        let elsewhere = try compose(testbed, packages: a, repository: testbed.directory + "/other-repo")
+        var composed: [Composed] = []
+        for set in [a, b, a, b, c] {
+            composed.append(try compose(testbed, packages: set))
+            #expect(!composed.last!.stderr.contains("Pruning the package cache"), "\(composed.last!.stderr)")
+        }
+        #expect(composed[0].commit == elsewhere.commit)
+        let packageRefs = try OSTreeRepository.open(at: cache).refs(prefix: "harness/pkg")
+        // In the trees of set b only: the b trees are of no use once the ref moved on.
+        let rpmdb = try rpmdbObject(of: composed[3].commit, in: testbed.repository, cache: cache)
+        #expect(FileManager.default.fileExists(atPath: rpmdb))
+
+        let sixth = try compose(testbed, packages: a)
+        #expect(sixth.stderr.contains("Pruning the package cache of 4 composed trees no compose builds on"), "\(sixth.stderr)")
+        #expect(try OSTreeRepository.open(at: testbed.repository).resolve("fixture/test") == sixth.commit)
+        let pruned = try OSTreeRepository.open(at: cache)
+        for old in composed.dropFirst() { #expect(!pruned.hasCommit(old.commit), "\(old.commit) stays in the package cache") }
+        #expect(pruned.hasCommit(sixth.commit) && pruned.hasCommit(elsewhere.commit))
+        #expect(!FileManager.default.fileExists(atPath: rpmdb), "\(rpmdb), only in pruned trees, stays")
+        #expect(try pruned.refs(prefix: "harness/composed").count == 2)
+        #expect(try pruned.refs(prefix: "harness/pkg") == packageRefs)
+        #expect(try Program.run(["ostree", "fsck", "--repo=" + cache]).succeeded)
+
+        // The next compose builds on the newest tree still.
+        let seventh = try compose(testbed, packages: b)
+        #expect(seventh.incremental, "\(seventh.stderr)")
+        #expect(try listing(seventh.commit, in: testbed.repository) == listing(composed[3].commit, in: testbed.repository))
+    }
+
+    /// Where the object of the rpmdb in `commit`'s tree (in `repository`) is in the bare
+    /// repository `cache`.
+    private func rpmdbObject(of commit: String, in repository: String, cache: String) throws -> String {
+        let line = try #require(try listing(commit, in: repository).split(separator: "\n").first { $0.hasSuffix("/rpmdb.sqlite") })
+        let checksum = String(try #require(line.split(separator: " ").first { $0.count == 64 }))
+        return "\(cache)/objects/\(checksum.prefix(2))/\(checksum.dropFirst(2)).file"
     }
 }
