@@ -6,7 +6,7 @@ import TreeAssembly
 /// Keeps the package cache from growing with every compose. A compose leaves its tree in the
 /// cache, held there by its `AssemblyRecord` for the next compose of the same ref to build on.
 /// The files packages shipped are the packages' own objects; the rest (the rpmdb, what
-/// scriptlets and postprocessing wrote, the directories) are the tree's: 54 MB a compose at
+/// scriptlets and postprocessing wrote, the directories) are the tree's: 52 MiB a compose at
 /// 2,000 packages, nearly all of it the rpmdb.
 ///
 /// A record is of use while a ref it names still points at its commit. Once
@@ -16,8 +16,9 @@ import TreeAssembly
 /// bisection take their packages from the cache.
 enum ComposedTreeRetention {
     /// How many records of no use make a prune. A prune reads every object in the cache
-    /// (2.4 s at 2,000 packages, where a warm incremental compose takes 5): once in four
-    /// composes of a ref it costs each compose 0.6 s, and the cache holds four old trees at most.
+    /// (2.4 to 2.6 s at 2,000 packages, where a warm incremental compose takes 5): once in
+    /// four composes of a ref it costs each compose 0.6 s, and the cache holds three trees of
+    /// no use at most between composes.
     static let threshold = 4
 
     /// How a record names the repository a commit went to: its path, symbolic links resolved.
