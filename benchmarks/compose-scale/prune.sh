@@ -9,7 +9,8 @@
 # its time, the prune's part of it (from its progress lines), the cache's size after it. Side
 # by side, what a user of rpm-ostree would run to keep a compose cache in bounds: `ostree prune
 # --refs-only --depth=1` on the same cache at the end, timed. Writes the "Package cache
-# pruning" section of RESULTS.md and compose-scale/results-prune.json.
+# pruning" section of RESULTS.md and compose-scale/results-prune.json. The repository and the
+# cache are removed at the end; the package set stays.
 #
 # Environment: BENCH_WORK_DIR as for run.sh (default /var/tmp/harness-compose-scale); ROUNDS.
 set -euo pipefail
@@ -121,6 +122,7 @@ main() {
     ostree --repo="$HARNESS_CACHE/pkgcache-repo" prune --refs-only --depth=1 >"$LOG_DIR/ostree-prune.log"
     PEER_PRUNE=$(seconds_since "$start")
     LOAD_AFTER=$(load_average)
+    rm -rf "$HARNESS_DIR"
 
     {
         echo "{"
