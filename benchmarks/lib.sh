@@ -106,6 +106,13 @@ machine_cpu() {
     lscpu | awk -F: '/^Model name:/ && !found { gsub(/^[ \t]+/, "", $2); print $2; found = 1 }'
 }
 
+# The machine and its load average before and after the run (LOAD_BEFORE, LOAD_AFTER), as the
+# JSON object a results file holds under "machine".
+machine_json() {
+    printf '{"nproc": %s, "memory_gib": %s, "cpu": "%s", "loadavg_before": "%s", "loadavg_after": "%s"}' \
+        "$(nproc)" "$(machine_memory_gib)" "$(machine_cpu)" "$LOAD_BEFORE" "$LOAD_AFTER"
+}
+
 harness_revision() {
     local revision
     revision=$(git -C "$PROJECT_DIR" rev-parse --short HEAD)

@@ -31,7 +31,8 @@ cache_mib() {
     du -sm "$HARNESS_CACHE/pkgcache-repo" | cut -f1
 }
 
-# One compose's row: sets ROW_* and appends to ROWS and JSON_ROUNDS.
+# One compose's row: appends to ROWS and JSON_ROUNDS (and to PRUNES or PLAIN), and raises
+# CACHE_MAX to the cache's size after it.
 record_compose() {
     local label=$1 prune=0 pruned=no start end
     start=$(first_stamp "$COMPOSE_LOG" "Pruning the package cache")
@@ -45,6 +46,7 @@ record_compose() {
     fi
     local size
     size=$(cache_mib)
+    ((size <= CACHE_MAX)) || CACHE_MAX=$size
     ROWS+=("| $label | $COMPOSE_SECONDS | $pruned | $prune | $size |")
     JSON_ROUNDS+=("{\"compose\": \"$label\", \"seconds\": $COMPOSE_SECONDS, \"pruned\": $([[ $pruned == yes ]] && echo true || echo false), \"prune_seconds\": $prune, \"cache_mib\": $size}")
     log "$label: $COMPOSE_SECONDS s, prune $prune s, cache $size MiB"
@@ -84,7 +86,7 @@ EOF
 main() {
     COUNT=${1:-2000}
     ((ROUNDS >= 4)) || { echo "error: ROUNDS=$ROUNDS: the cache is pruned after the fourth compose at the earliest" >&2; exit 2; }
-    ROWS=() JSON_ROUNDS=() PRUNES=() PLAIN=()
+    ROWS=() JSON_ROUNDS=() PRUNES=() PLAIN=() CACHE_MAX=0
     ensure_tools rpmbuild:rpm createrepo_c:createrepo-c ostree:ostree /usr/bin/time:time
     build_harness
     RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -113,8 +115,7 @@ main() {
         ((round != 3)) || GROWTH=$(awk -v a="$CACHE_COLD" -v b="$(cache_mib)" 'BEGIN { printf "%.0f", (b - a) / 3 }')
     done
     ((${#PRUNES[@]} > 0)) || { echo "error: no compose pruned the package cache" >&2; exit 1; }
-    CACHE_MAX_GROWTH=$(printf '%s\n' "${JSON_ROUNDS[@]}" | sed 's/.*"cache_mib": \([0-9]*\).*/\1/' | sort -n | tail -n 1)
-    CACHE_MAX_GROWTH=$((CACHE_MAX_GROWTH - CACHE_COLD))
+    CACHE_MAX_GROWTH=$((CACHE_MAX - CACHE_COLD))
     PRUNE_TOTAL=$(printf '%s\n' "${PRUNES[@]}" | awk '{ s += $1 } END { printf "%.3f", s }')
 
     sync
@@ -127,8 +128,7 @@ main() {
     {
         echo "{"
         echo "  \"date\": \"$RUN_DATE\", \"harness_revision\": \"$(harness_revision)\", \"packages\": $COUNT, \"entries\": $FILES,"
-        echo "  \"machine\": {\"nproc\": $(nproc), \"memory_gib\": $(machine_memory_gib), \"cpu\": \"$(machine_cpu)\","
-        echo "              \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
+        echo "  \"machine\": $(machine_json),"
         echo "  \"composes\": $(json_array "${JSON_ROUNDS[@]}"),"
         echo "  \"ostree_prune_seconds\": $PEER_PRUNE"
         echo "}"

@@ -283,8 +283,7 @@ main() {
     {
         echo "{"
         echo "  \"date\": \"$RUN_DATE\", \"harness_revision\": \"$(harness_revision)\","
-        echo "  \"machine\": {\"nproc\": $(nproc), \"memory_gib\": $(machine_memory_gib), \"cpu\": \"$(machine_cpu)\","
-        echo "              \"loadavg_before\": \"$LOAD_BEFORE\", \"loadavg_after\": \"$LOAD_AFTER\"},"
+        echo "  \"machine\": $(machine_json),"
         echo "  \"sizes\": [$(IFS=,; echo "${JSON_SIZES[*]}")]"
         echo "}"
     } >"$JSON_OUT"

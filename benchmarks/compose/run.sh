@@ -78,8 +78,7 @@ write_results_json() {
     cat >"$RESULTS_JSON" <<EOF
 {
   "date": "$RUN_DATE",
-  "machine": {"nproc": $(nproc), "memory_gib": $(machine_memory_gib), "cpu": "$(machine_cpu)",
-              "loadavg_before": "$LOAD_BEFORE", "loadavg_after": "$LOAD_AFTER"},
+  "machine": $(machine_json),
   "harness_revision": "$(harness_revision)",
   "package_set": {"packages": $(wc -l <"$SET_DIR/packages.txt"), "payload_bytes": $(cat "$SET_DIR/payload-bytes"),
                   "files_and_directories": $(cat "$SET_DIR/file-count"), "rpm_bytes": $RPM_BYTES},
